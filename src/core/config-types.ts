@@ -1,0 +1,76 @@
+/** The typed, frozen shape of faultline.yaml after loading (defaults applied). See docs/reference/config.md. */
+
+export interface HealthCheck {
+  /** HTTP URL that must answer 2xx, e.g. http://127.0.0.1:3000/health */
+  http?: string;
+  /** host:port that must accept a TCP connection */
+  tcp?: string;
+  timeoutMs: number;
+  intervalMs: number;
+}
+
+export interface ServiceConfig {
+  name: string;
+  command: string;
+  /** absolute, resolved against the config file's folder */
+  cwd: string;
+  port?: number;
+  env: Record<string, string>;
+  health?: HealthCheck;
+  dependsOn: string[];
+  /** start the service with `node --import faultline/agent` (Node services only) */
+  agent: boolean;
+  stopTimeoutMs: number;
+}
+
+export interface ProxyLinkConfig {
+  name: string;
+  listen: string;
+  upstream: string;
+}
+
+export interface FaultProfileEntry {
+  kind: string;
+  layer: 'proxy' | 'process' | 'agent' | 'network';
+  target: Record<string, string | number>;
+  params: Record<string, unknown>;
+  /** 0..1, scales the fault (e.g. toxicity, probability) */
+  intensity: number;
+  /** how often continuous chaos picks it, ms between injections */
+  frequencyMs: number;
+  durationMs: number;
+}
+
+export interface HaltCondition {
+  metric: 'errorRate' | 'p99LatencyMs' | 'health';
+  above?: number;
+  below?: number;
+  service?: string;
+}
+
+export interface SafeZones {
+  services: string[];
+  /** route patterns, "*" wildcard, optional method prefix: "GET /health", "/admin/*" */
+  routes: string[];
+  pids: number[];
+  /** process names (comm) never touched */
+  processes: string[];
+  proxies: string[];
+  maxConcurrentFaults: number;
+  haltConditions: HaltCondition[];
+}
+
+export interface FaultlineConfig {
+  version: 1;
+  /** absolute path of the file, or undefined when defaults were used */
+  file?: string;
+  /** absolute folder for ledger, logs, state */
+  stateDir: string;
+  services: Record<string, ServiceConfig>;
+  proxy: { listen: string; proxies: ProxyLinkConfig[] };
+  profiles: Record<string, FaultProfileEntry[]>;
+  safeZones: SafeZones;
+  defaults: { ttlMs: number; seed?: number };
+  /** the traffic `faultline loop` sends (open loop, constant rate) */
+  load?: { url: string; method: string; body?: string; ratePerSec: number; timeoutMs: number };
+}

@@ -1,0 +1,315 @@
+/**
+ * faultline.yaml: its schema (with defaults), and loadConfig(), which returns a frozen typed config or throws
+ * one FL_ERR_CONFIG_INVALID error that lists every problem as file:line:col field: message.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
+import type { FaultlineConfig, FaultProfileEntry, HaltCondition, ServiceConfig } from './config-types.js';
+import { parseDurationMs } from './duration.js';
+import { FaultlineError } from './errors.js';
+import { validate, type JsonSchema, type SchemaProblem } from './schema.js';
+import { assertLocalTarget } from './net.js';
+
+const duration: JsonSchema = { type: ['string', 'integer'], format: 'duration' };
+const hostport: JsonSchema = { type: 'string', format: 'hostport' };
+
+const serviceSchema: JsonSchema = {
+  type: 'object',
+  description: 'A service faultline starts, supervises and injects faults into.',
+  required: ['command'],
+  properties: {
+    command: { type: 'string', minLength: 1, description: 'Shell command that starts the service (run with /bin/sh -c).' },
+    cwd: { type: 'string', default: '.', description: 'Working folder, relative to this file.' },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    env: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] }, default: {} },
+    health: {
+      type: 'object',
+      properties: {
+        http: { type: 'string', pattern: '^https?://' },
+        tcp: hostport,
+        timeout: { ...duration, default: '15s' },
+        interval: { ...duration, default: '100ms' },
+      },
+    },
+    dependsOn: { type: 'array', items: { type: 'string' }, default: [] },
+    agent: { type: 'boolean', default: false, description: 'Start with `node --import faultline/agent`.' },
+    stopTimeout: { ...duration, default: '5s' },
+  },
+};
+
+const profileEntrySchema: JsonSchema = {
+  type: 'object',
+  required: ['kind', 'layer'],
+  properties: {
+    kind: { type: 'string', minLength: 1 },
+    layer: { type: 'string', enum: ['proxy', 'process', 'agent', 'network'] },
+    target: { type: 'object', additionalProperties: { type: ['string', 'integer'] }, default: {} },
+    params: { type: 'object', additionalProperties: true, default: {} },
+    intensity: { type: 'number', minimum: 0, maximum: 1, default: 1 },
+    frequency: { ...duration, default: '1m' },
+    duration: { ...duration, default: '10s' },
+  },
+};
+
+export const configSchema: JsonSchema = {
+  type: 'object',
+  description: 'faultline.yaml: services, proxies, fault profiles and safe zones.',
+  properties: {
+    version: { type: 'integer', enum: [1], default: 1 },
+    stateDir: { type: 'string', default: '.faultline' },
+    services: { type: 'object', additionalProperties: serviceSchema, default: {} },
+    proxy: {
+      type: 'object',
+      default: {},
+      properties: {
+        listen: { ...hostport, default: '127.0.0.1:8474' },
+        proxies: {
+          type: 'array',
+          default: [],
+          items: { type: 'object', required: ['name', 'listen', 'upstream'], properties: { name: { type: 'string', minLength: 1 }, listen: hostport, upstream: hostport } },
+        },
+      },
+    },
+    profiles: { type: 'object', additionalProperties: { type: 'array', items: profileEntrySchema }, default: {} },
+    safeZones: {
+      type: 'object',
+      default: {},
+      properties: {
+        services: { type: 'array', items: { type: 'string' }, default: [] },
+        routes: { type: 'array', items: { type: 'string' }, default: [] },
+        pids: { type: 'array', items: { type: 'integer', minimum: 1 }, default: [] },
+        processes: { type: 'array', items: { type: 'string' }, default: [] },
+        proxies: { type: 'array', items: { type: 'string' }, default: [] },
+        maxConcurrentFaults: { type: 'integer', minimum: 1, default: 5 },
+        haltConditions: {
+          type: 'array',
+          default: [],
+          items: {
+            type: 'object',
+            required: ['metric'],
+            properties: { metric: { type: 'string', enum: ['errorRate', 'p99LatencyMs', 'health'] }, above: { type: 'number' }, below: { type: 'number' }, service: { type: 'string' } },
+          },
+        },
+      },
+    },
+    load: {
+      type: 'object',
+      description: 'The traffic `faultline loop` sends while it injects faults (open loop, constant rate).',
+      properties: {
+        url: { type: 'string', pattern: '^https?://' },
+        method: { type: 'string', enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], default: 'GET' },
+        body: { type: 'string' },
+        rate: { type: 'number', minimum: 1, maximum: 10000, default: 50 },
+        timeout: { ...duration, default: '2s' },
+      },
+    },
+    defaults: { type: 'object', default: {}, properties: { ttl: { ...duration, default: '60s' }, seed: { type: 'integer', minimum: 0 } } },
+  },
+};
+
+export const DEFAULT_CONFIG_FILE = 'faultline.yaml';
+
+/** Position of a path of keys in the YAML document, 1-based. */
+function locate(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: (string | number)[]): { line: number; col: number } {
+  let node: unknown = doc.contents;
+  let best: YamlNode | undefined = node as YamlNode;
+  let parentKey: YamlNode | undefined;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+      if (!pair) {
+        // a missing field: point at the key of the mapping that lacks it
+        if (parentKey) best = parentKey;
+        break;
+      }
+      parentKey = pair.key as YamlNode;
+      // point at the key for unknown/missing fields, at the value otherwise
+      best = (pair.value as YamlNode | null) ?? (pair.key as YamlNode);
+      if (key === path[path.length - 1]) best = pair.key as YamlNode;
+      node = pair.value;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key];
+      if (node) best = node as YamlNode;
+      else break;
+    } else break;
+  }
+  const offset = best?.range?.[0] ?? 0;
+  const pos = lc.linePos(offset);
+  return { line: pos.line, col: pos.col };
+}
+
+const fieldName = (path: (string | number)[]): string => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(root)';
+
+function configError(file: string, items: { line: number; col: number; field: string; message: string }[]): FaultlineError {
+  const lines = items.map((p) => `${file}:${p.line}:${p.col} ${p.field}: ${p.message}`);
+  return new FaultlineError('FL_ERR_CONFIG_INVALID', `${file} is invalid (${items.length} problem${items.length === 1 ? '' : 's'}):\n  ${lines.join('\n  ')}`, { context: { file, problems: items } });
+}
+
+/** Parses and validates text; `file` is used in messages and to resolve relative paths. */
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): FaultlineConfig {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const items = doc.errors.map((e) => {
+      const pos = lc.linePos(e.pos[0]);
+      return { line: pos.line, col: pos.col, field: '(syntax)', message: e.message.split('\n')[0] ?? e.message };
+    });
+    const err = configError(file, items);
+    throw new FaultlineError('FL_ERR_CONFIG_PARSE', err.message, { context: err.context });
+  }
+  const raw = interpolate(doc.toJS() ?? {}, env);
+  const { value, problems } = validate(configSchema, raw);
+  // cross-field rules assume the shapes are right; where the schema already failed they may not hold
+  let extra: SchemaProblem[] = [];
+  try {
+    extra = semanticProblems(value as RawConfig);
+  } catch (e) {
+    if (problems.length === 0) throw e;
+  }
+  const all: SchemaProblem[] = [...problems, ...extra];
+  if (all.length > 0) {
+    const located = all.map((p) => ({ ...locate(doc, lc, p.path), field: fieldName(p.path), message: p.message }));
+    throw configError(file, located.sort((a, b) => a.line - b.line || a.col - b.col));
+  }
+  return normalize(value as RawConfig, file);
+}
+
+/**
+ * Replaces ${VAR} and ${VAR:-default} in string values with environment variables (as docker compose does).
+ * A value that is wholly one reference and yields a number becomes a number, so `port: ${API_PORT:-3000}` works.
+ */
+export function interpolate(value: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('${')) return value;
+    const out = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, def: string | undefined) => env[name] ?? def ?? '');
+    return /^\$\{[^}]+\}$/.test(value) && /^-?\d+(\.\d+)?$/.test(out) ? Number(out) : out;
+  }
+  if (Array.isArray(value)) return value.map((v) => interpolate(v, env));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)]));
+  return value;
+}
+
+interface RawConfig {
+  version: 1;
+  stateDir: string;
+  services: Record<string, { command: string; cwd: string; port?: number; env: Record<string, string | number | boolean>; health?: { http?: string; tcp?: string; timeout: string | number; interval: string | number }; dependsOn: string[]; agent: boolean; stopTimeout: string | number }>;
+  proxy: { listen: string; proxies: { name: string; listen: string; upstream: string }[] };
+  profiles: Record<string, { kind: string; layer: FaultProfileEntry['layer']; target: Record<string, string | number>; params: Record<string, unknown>; intensity: number; frequency: string | number; duration: string | number }[]>;
+  safeZones: { services: string[]; routes: string[]; pids: number[]; processes: string[]; proxies: string[]; maxConcurrentFaults: number; haltConditions: HaltCondition[] };
+  defaults: { ttl: string | number; seed?: number };
+  load?: { url?: string; method: string; body?: string; rate: number; timeout: string | number };
+}
+
+function urlHostPort(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
+}
+
+/** Cross-field rules the schema cannot express. */
+function semanticProblems(c: RawConfig): SchemaProblem[] {
+  const out: SchemaProblem[] = [];
+  const names = new Set(Object.keys(c.services ?? {}));
+  for (const [name, s] of Object.entries(c.services ?? {})) {
+    for (const [i, dep] of (s.dependsOn ?? []).entries()) {
+      if (!names.has(dep)) out.push({ path: ['services', name, 'dependsOn', i], message: `unknown service "${dep}"; services are: ${[...names].join(', ')}` });
+      if (dep === name) out.push({ path: ['services', name, 'dependsOn', i], message: 'a service cannot depend on itself' });
+    }
+    for (const key of ['http', 'tcp'] as const) {
+      const v = s.health?.[key];
+      if (v === undefined) continue;
+      try {
+        assertLocalTarget(key === 'http' ? urlHostPort(v) : v, `health.${key}`);
+      } catch (e) {
+        out.push({ path: ['services', name, 'health', key], message: (e as Error).message.replace(/^[^:]*: /, '') });
+      }
+    }
+  }
+  for (const [i, p] of (c.proxy?.proxies ?? []).entries()) {
+    try {
+      assertLocalTarget(p.upstream, 'upstream');
+    } catch (e) {
+      out.push({ path: ['proxy', 'proxies', i, 'upstream'], message: (e as Error).message.replace(/^[^:]*: /, '') });
+    }
+  }
+  for (const [svc, entries] of Object.entries(c.profiles ?? {})) {
+    if (!names.has(svc)) out.push({ path: ['profiles', svc], message: `no service named "${svc}"; profiles are keyed by service name` });
+    for (const [i, e] of (entries ?? []).entries()) {
+      if (c.safeZones?.services?.includes(svc)) out.push({ path: ['profiles', svc, i], message: `service "${svc}" is in safeZones.services; a profile cannot target it` });
+      if (e.duration !== undefined && e.frequency !== undefined) {
+        try {
+          if (parseDurationMs(e.duration) > parseDurationMs(e.frequency)) out.push({ path: ['profiles', svc, i, 'duration'], message: 'duration is longer than frequency; faults would overlap' });
+        } catch {
+          /* reported by the schema */
+        }
+      }
+    }
+  }
+  if (c.load?.url) {
+    try {
+      assertLocalTarget(urlHostPort(c.load.url), 'load.url');
+    } catch (e) {
+      out.push({ path: ['load', 'url'], message: (e as Error).message.replace(/^[^:]*: /, '') });
+    }
+  }
+  for (const [i, h] of (c.safeZones?.haltConditions ?? []).entries()) {
+    if (h.metric !== 'health' && h.above === undefined && h.below === undefined) out.push({ path: ['safeZones', 'haltConditions', i], message: 'needs "above" or "below"' });
+  }
+  return out;
+}
+
+function normalize(c: RawConfig, file: string): FaultlineConfig {
+  const base = dirname(file);
+  const services: Record<string, ServiceConfig> = {};
+  for (const [name, s] of Object.entries(c.services)) {
+    services[name] = {
+      name,
+      command: s.command,
+      cwd: isAbsolute(s.cwd) ? s.cwd : resolve(base, s.cwd),
+      ...(s.port !== undefined ? { port: s.port } : {}),
+      env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, String(v)])),
+      ...(s.health ? { health: { ...(s.health.http ? { http: s.health.http } : {}), ...(s.health.tcp ? { tcp: s.health.tcp } : {}), timeoutMs: parseDurationMs(s.health.timeout), intervalMs: parseDurationMs(s.health.interval) } } : {}),
+      dependsOn: s.dependsOn,
+      agent: s.agent,
+      stopTimeoutMs: parseDurationMs(s.stopTimeout),
+    };
+  }
+  const profiles: Record<string, FaultProfileEntry[]> = {};
+  for (const [svc, entries] of Object.entries(c.profiles)) {
+    profiles[svc] = entries.map((e) => ({ kind: e.kind, layer: e.layer, target: e.target, params: e.params, intensity: e.intensity, frequencyMs: parseDurationMs(e.frequency), durationMs: parseDurationMs(e.duration) }));
+  }
+  const cfg: FaultlineConfig = {
+    version: 1,
+    file,
+    stateDir: isAbsolute(c.stateDir) ? c.stateDir : resolve(base, c.stateDir),
+    services,
+    proxy: { listen: c.proxy.listen, proxies: c.proxy.proxies },
+    profiles,
+    safeZones: c.safeZones,
+    ...(c.load?.url ? { load: { url: c.load.url, method: c.load.method, ...(c.load.body !== undefined ? { body: c.load.body } : {}), ratePerSec: c.load.rate, timeoutMs: parseDurationMs(c.load.timeout) } } : {}),
+    defaults: { ttlMs: parseDurationMs(c.defaults.ttl), ...(c.defaults.seed !== undefined ? { seed: c.defaults.seed } : {}) },
+  };
+  return deepFreeze(cfg);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/**
+ * Loads faultline.yaml. When `path` is the default and does not exist, returns the defaults (rooted at cwd);
+ * an explicitly named file that does not exist is an error.
+ */
+export function loadConfig(path: string = DEFAULT_CONFIG_FILE, opts: { explicit?: boolean; cwd?: string; env?: NodeJS.ProcessEnv } = {}): FaultlineConfig {
+  const file = resolve(opts.cwd ?? process.cwd(), path);
+  if (!existsSync(file)) {
+    if (opts.explicit) throw new FaultlineError('FL_ERR_CONFIG_NOT_FOUND', `${path} does not exist; pass --config FILE or run \`faultline init\``, { context: { file } });
+    const cfg = parseConfig('{}', file);
+    return deepFreeze({ ...cfg, file: undefined });
+  }
+  return parseConfig(readFileSync(file, 'utf8'), file, opts.env);
+}

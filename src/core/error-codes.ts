@@ -1,0 +1,53 @@
+/**
+ * Every error code faultline can raise, in one registry. Codes are never reused or renamed.
+ * docs/errors.md is generated from this table (scripts/gen-errors-doc.js) and a test keeps them in step.
+ * Each area appends its codes in its own block; keep entries sorted within a block.
+ */
+export const ERROR_CODES = {
+  // core / config
+  FL_ERR_CONFIG_NOT_FOUND: { exit: 2, http: 400, message: 'The configuration file does not exist.', hint: 'Pass --config FILE or run `faultline init`.' },
+  FL_ERR_CONFIG_PARSE: { exit: 2, http: 400, message: 'The configuration file is not valid YAML/JSON.', hint: 'Fix the syntax at the line shown.' },
+  FL_ERR_CONFIG_INVALID: { exit: 2, http: 400, message: 'The configuration file has invalid fields.', hint: 'Each problem is listed with file:line and field.' },
+  FL_ERR_INVALID_ARGUMENT: { exit: 2, http: 400, message: 'A command-line argument or API attribute is invalid.', hint: 'The message names the argument and what it accepts.' },
+  FL_ERR_INTERNAL: { exit: 70, http: 500, message: 'An unexpected internal error.', hint: 'Please report it with the --json output.' },
+  // safety
+  FL_ERR_SAFE_ZONE: { exit: 4, http: 403, message: 'The fault targets something a safe zone protects.', hint: 'The message names the rule; change safeZones in faultline.yaml if intended.' },
+  FL_ERR_MAX_CONCURRENT_FAULTS: { exit: 4, http: 409, message: 'Too many faults are active at once.', hint: 'Revert one, or raise safeZones.maxConcurrentFaults.' },
+  FL_ERR_NOT_LOCAL: { exit: 2, http: 400, message: 'The target address is not on this machine.', hint: 'faultline only targets loopback addresses and local processes.' },
+  FL_ERR_TTL_REQUIRED: { exit: 2, http: 400, message: 'A fault needs a positive time-to-live.', hint: 'Pass --ttl (e.g. 30s); the default comes from faultline.yaml.' },
+  FL_ERR_UNAUTHORIZED: { exit: 2, http: 401, message: 'A token is required for a non-loopback bind.', hint: 'Send the token in the Authorization header.' },
+  // store
+  FL_ERR_STORE_OPEN: { exit: 5, http: 500, message: 'The ledger could not be opened.', hint: 'Check that the state directory is writable.' },
+  // inject: proxy
+  FL_ERR_PROXY_NOT_FOUND: { exit: 2, http: 404, message: 'No proxy with that name.', hint: 'List proxies with GET /proxies.' },
+  FL_ERR_PROXY_UNREACHABLE: { exit: 5, http: 502, message: 'The proxy API did not answer.', hint: 'Start it with `faultline proxy serve` or pass --api with its address.' },
+  FL_ERR_PROXY_EXISTS: { exit: 2, http: 409, message: 'A proxy with that name already exists.', hint: 'Choose another name or DELETE the existing one.' },
+  FL_ERR_PROXY_LISTEN: { exit: 5, http: 500, message: 'The proxy could not listen on the address.', hint: 'Is the port already in use?' },
+  FL_ERR_TOXIC_NOT_FOUND: { exit: 2, http: 404, message: 'No toxic with that name on this proxy.', hint: 'List toxics with GET /proxies/{name}/toxics.' },
+  FL_ERR_TOXIC_EXISTS: { exit: 2, http: 409, message: 'A toxic with that name already exists on this proxy.', hint: 'Choose another name or PATCH the existing one.' },
+  FL_ERR_TOXIC_TYPE: { exit: 2, http: 400, message: 'Unknown toxic type.', hint: 'See docs/reference/toxics.md for the list.' },
+  FL_ERR_TOXIC_ATTRIBUTE: { exit: 2, http: 400, message: 'A toxic attribute is missing or invalid.', hint: 'The message names the attribute and its unit.' },
+  // inject: process / supervisor
+  FL_ERR_PROCESS_NOT_FOUND: { exit: 2, http: 404, message: 'No process with that PID (or it has exited).', hint: 'Check the PID with `faultline status` or `ps`.' },
+  FL_ERR_SERVICE_NOT_FOUND: { exit: 2, http: 404, message: 'No service with that name in faultline.yaml.', hint: 'Run `faultline status` to list services.' },
+  FL_ERR_SERVICE_START: { exit: 5, http: 500, message: 'A service did not start or did not become healthy in time.', hint: 'See the service log under .faultline/logs/.' },
+  FL_ERR_PROCESS_FAULT: { exit: 5, http: 500, message: 'A process fault could not be applied.', hint: 'The message says which step failed.' },
+  FL_ERR_FAULT_NOT_FOUND: { exit: 2, http: 404, message: 'No active process fault with that id (it may have expired or been reverted).', hint: 'List active faults with `faultline faults`.' },
+  FL_ERR_TOOL_MISSING: { exit: 6, http: 501, message: 'A system tool this fault needs is not installed.', hint: 'Install it (the message names the Debian package) or use the fallback.' },
+  // inject: agent
+  FL_ERR_AGENT_UNREACHABLE: { exit: 5, http: 502, message: 'The in-process agent did not answer.', hint: 'Was the target started with `node --import faultline/agent`?' },
+  FL_ERR_AGENT_FAULT: { exit: 2, http: 400, message: 'The agent rejected the fault.', hint: 'The message names the attribute.' },
+  FL_ERR_AGENT_FAULT_NOT_FOUND: { exit: 2, http: 404, message: 'The agent has no active fault with that id.', hint: 'It may have expired (TTL) or reached maxHits; list faults with GET /v1/faults.' },
+  FL_ERR_AGENT_FORBIDDEN: { exit: 2, http: 403, message: 'The agent control API refused the caller.', hint: 'Call it from this machine (loopback), without a browser Origin header, with the token if one is set.' },
+  FL_ERR_AGENT_NOT_FOUND: { exit: 2, http: 404, message: 'No running agent matches.', hint: 'Start the target with `node --import faultline/agent` and list agents with `faultline agent list`.' },
+  // inject: netem (L3)
+  FL_ERR_NETNS_COMMAND: { exit: 5, http: 500, message: 'A system command (ip, nft, iptables, tc) failed.', hint: 'The message shows the command and its stderr.' },
+  FL_ERR_NETNS_EXISTS: { exit: 2, http: 409, message: 'A network namespace with that name already exists.', hint: 'Choose another --name or run `faultline netns down NAME`.' },
+  FL_ERR_NETNS_FAULT_CONFLICT: { exit: 2, http: 409, message: 'Another network fault already holds that interface queue.', hint: 'Revert it first (`faultline netns revert ID`) or wait for its TTL.' },
+  FL_ERR_NETNS_FAULT_NOT_FOUND: { exit: 2, http: 404, message: 'No active network fault with that id.', hint: 'List active faults with `faultline netns list`.' },
+  FL_ERR_NETNS_NOT_FOUND: { exit: 2, http: 404, message: 'No faultline network namespace with that name.', hint: 'List them with `faultline netns list`.' },
+  FL_ERR_NETNS_UNAVAILABLE: { exit: 6, http: 501, message: 'Network namespaces or packet filters are not available here.', hint: 'L3 faults need root, iproute2 and nftables or iptables.' },
+  FL_ERR_NETEM_UNAVAILABLE: { exit: 6, http: 501, message: 'The kernel has no netem module.', hint: 'Delay and corruption fall back to the proxy toxics.' },
+} as const satisfies Record<string, { exit: number; http: number; message: string; hint: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

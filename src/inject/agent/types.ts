@@ -1,0 +1,138 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { ActiveFault } from '../../core/fault.js';
+import type { Rng } from '../../core/rng.js';
+
+export type AgentFaultKindName = 'throw' | 'null' | 'undefined' | 'delay' | 'block' | 'corrupt' | 'status' | 'abort';
+export const AGENT_FAULT_KINDS: readonly AgentFaultKindName[] = ['throw', 'null', 'undefined', 'delay', 'block', 'corrupt', 'status', 'abort'];
+
+/** A fault aims at instrumented functions (module + fn) or at HTTP routes (route). */
+export type TargetType = 'function' | 'route';
+
+export interface AgentFaultTarget {
+  /** module pattern (path suffix or glob); absent = any module */
+  module?: string;
+  /** function name or `*` pattern: `fetchPrice`, `Cart.prototype.add`, `Cart.prototype.*` */
+  fn?: string;
+  /** "GET /items/*" or "/items/*" */
+  route?: string;
+}
+
+/** A fault as the agent reports it (GET /v1/faults, POST answer). */
+export interface AgentFault extends ActiveFault {
+  kind: AgentFaultKindName;
+  layer: 'agent';
+  target: AgentFaultTarget;
+  /** 0..1, drawn per call (or request) with the fault's seeded generator */
+  probability: number;
+  seed: number;
+  maxHits?: number;
+  /** calls (or requests) the fault matched */
+  calls: number;
+  /** calls (or requests) the fault was applied to */
+  hits: number;
+  /** functions it currently applies to ("<module path>#<name>"); empty for route faults */
+  matched: string[];
+}
+
+/** One instrumented function (or method). */
+export interface FnRecord {
+  /** "<module path>#<first name>" */
+  id: string;
+  module: string;
+  url: string;
+  format: 'esm' | 'cjs';
+  /** names a target may use: export names, local name, `Class.prototype.method`, `Class.staticMethod` */
+  names: string[];
+  /** declared `async` (returns a promise) */
+  async: boolean;
+  /** faults aimed at it, in creation order (the wrapper's slow path reads this) */
+  faults: FaultState[];
+}
+
+export interface FnInfo {
+  id: string;
+  module: string;
+  format: 'esm' | 'cjs';
+  names: string[];
+  async: boolean;
+}
+
+export interface CallContext<P> {
+  params: P;
+  fault: AgentFault;
+  rng: Rng;
+  rec: FnRecord;
+  /** calls the original function with the call's receiver and arguments */
+  invoke(): unknown;
+  /** the wrapper, for Error.captureStackTrace */
+  wrapper: (...args: unknown[]) => unknown;
+  /** marks an error as raised by the agent (evidence records it as injected) */
+  markInjected(e: Error): void;
+}
+
+export interface RequestContext<P> {
+  params: P;
+  fault: AgentFault;
+  rng: Rng;
+  server: Server;
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** lets the application see the request (the original emit) */
+  pass(): boolean;
+  markInjected(e: Error): void;
+}
+
+/** One fault kind: validation of its params and how it acts on a call and/or a request. */
+export interface AgentFaultKind<P> {
+  readonly name: AgentFaultKindName;
+  readonly summary: string;
+  /** validates params (throws FL_ERR_AGENT_FAULT naming `params.<field>`); `matched` are the functions a function fault hits */
+  parse(raw: Record<string, unknown>, on: TargetType, matched: readonly FnRecord[]): P;
+  /** whether a function registered after the fault was created can take it (default: yes) */
+  applies?(params: P, rec: FnRecord): boolean;
+  call?(c: CallContext<P>): unknown;
+  request?(c: RequestContext<P>): boolean;
+}
+
+export interface FaultState {
+  fault: AgentFault;
+  kind: AgentFaultKind<unknown>;
+  params: unknown;
+  rng: Rng;
+  on: TargetType;
+  matchFn: (rec: FnRecord) => boolean;
+  matchRoute: (method: string, path: string) => boolean;
+  cancel(): void;
+}
+
+/** Erases a kind's parameter type for the registry. */
+export function defineKind<P>(k: AgentFaultKind<P>): AgentFaultKind<unknown> {
+  return k as unknown as AgentFaultKind<unknown>;
+}
+
+/** GET /v1/agent */
+export interface AgentInfo {
+  pid: number;
+  version: string;
+  node: string;
+  argv: string[];
+  startedAt: string;
+  uptimeMs: number;
+  seed: number;
+  modules: { instrumented: number; skipped: number };
+  functions: number;
+  faults: number;
+  errors: { recorded: number; dropped: number; capacity: number };
+}
+
+/** The body of POST /v1/faults (see docs/reference/agent.md). */
+export interface AgentFaultRequest {
+  kind: AgentFaultKindName;
+  target: AgentFaultTarget;
+  ttlMs: number;
+  probability?: number;
+  maxHits?: number;
+  seed?: number;
+  params?: Record<string, unknown>;
+  actor?: string;
+}

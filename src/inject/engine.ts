@@ -1,0 +1,190 @@
+/**
+ * The injection engine: one entry point for a FaultRequest whatever layer applies it (proxy, process, agent,
+ * network). It admits each request against the guard with the faults active on EVERY layer (so
+ * maxConcurrentFaults holds across layers), dispatches to the layer, and reverts all it injected on demand.
+ * The TTL stays with each layer's applier; the engine only remembers how to revert early.
+ */
+import { FaultlineError, assertNever } from '../core/errors.js';
+import type { ActiveFault, FaultRequest, InjectionGuard, LedgerSink } from '../core/fault.js';
+import { AgentClient } from './agent/client.js';
+import type { AgentFaultKindName } from './agent/types.js';
+import { activeNetworkFaults, applyNetworkFault, revertNetworkFault } from './netem/index.js';
+import { injectProcessFault, listActiveFaults, revertFault, type Supervisor } from './process/index.js';
+import type { ProxyRegistry } from './proxy/registry.js';
+
+export interface EngineDeps {
+  stateDir: string;
+  ledger: LedgerSink;
+  guard: InjectionGuard;
+  /** the services faultline supervises (process faults, agent lookup by service) */
+  services: Supervisor;
+  /** an in-process proxy registry (proxy faults) */
+  proxies?: ProxyRegistry;
+  actor?: string;
+}
+
+export interface InjectedFault {
+  fault: ActiveFault;
+  /** for agent faults: the agent holding it */
+  agent?: AgentClient;
+}
+
+export class InjectionEngine {
+  private readonly injected = new Map<string, InjectedFault>();
+  private readonly agents = new Map<number, AgentClient>();
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  /** Faults active on every layer, as far as this machine's state shows. */
+  async activeFaults(): Promise<ActiveFault[]> {
+    const out: ActiveFault[] = [...listActiveFaults(this.deps.stateDir), ...activeNetworkFaults(this.deps.stateDir), ...(this.deps.proxies?.activeFaults() ?? [])];
+    for (const f of this.injected.values()) if (f.fault.layer === 'agent' && f.fault.expiresAt > Date.now()) out.push(f.fault);
+    return out;
+  }
+
+  /** A guard that sees the faults of every layer, not only those of the layer asking. */
+  private crossLayerGuard(others: ActiveFault[]): InjectionGuard {
+    return {
+      admit: (req, active) => {
+        const ids = new Set(active.map((a) => a.id));
+        this.deps.guard.admit(req, [...active, ...others.filter((o) => !ids.has(o.id))]);
+      },
+    };
+  }
+
+  async inject(req: FaultRequest): Promise<InjectedFault> {
+    const actor = req.actor ?? this.deps.actor ?? 'faultline';
+    const all = await this.activeFaults();
+    const guard = this.crossLayerGuard(all);
+    let result: InjectedFault;
+    switch (req.layer) {
+      case 'proxy': {
+        const registry = this.deps.proxies;
+        if (!registry) throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', 'proxy faults need a running proxy; start `faultline proxy serve` or run inside `faultline loop`');
+        const proxy = String(req.target.proxy ?? '');
+        guard.admit(req, []);
+        const toxic = registry.addToxic(proxy, {
+          type: req.kind,
+          ...(typeof req.params.stream === 'string' ? { stream: req.params.stream as 'upstream' | 'downstream' } : {}),
+          ...(typeof req.params.toxicity === 'number' ? { toxicity: req.params.toxicity } : {}),
+          attributes: Object.fromEntries(Object.entries(req.params).filter(([k]) => k !== 'stream' && k !== 'toxicity')),
+          ttl: req.ttlMs,
+        });
+        const fault = registry.activeFaults().find((f) => f.target.proxy === proxy && (f.params as { name?: string }).name === toxic.name) ?? {
+          ...req,
+          id: `${proxy}/${toxic.name}`,
+          startedAt: Date.now(),
+          expiresAt: Date.now() + req.ttlMs,
+        };
+        result = { fault: { ...fault, id: fault.id } };
+        this.injected.set(result.fault.id, { fault: { ...result.fault, params: { ...result.fault.params, proxy, toxic: toxic.name } } });
+        return this.injected.get(result.fault.id) as InjectedFault;
+      }
+      case 'process': {
+        const fault = await injectProcessFault({ ...req, actor }, { stateDir: this.deps.stateDir, ledger: this.deps.ledger, guard, services: this.deps.services });
+        result = { fault };
+        break;
+      }
+      case 'agent': {
+        const agent = await this.agentFor(req);
+        guard.admit(req, []);
+        const fault = await agent.inject({
+          kind: req.kind as AgentFaultKindName,
+          target: { ...(req.target.module ? { module: req.target.module } : {}), ...(req.target.fn ? { fn: req.target.fn } : {}), ...(req.target.route ? { route: req.target.route } : {}) },
+          ttlMs: req.ttlMs,
+          ...(typeof req.params.probability === 'number' ? { probability: req.params.probability } : {}),
+          params: Object.fromEntries(Object.entries(req.params).filter(([k]) => k !== 'probability')),
+          actor,
+        });
+        this.deps.ledger.record({ action: 'inject', faultId: fault.id, kind: req.kind, layer: 'agent', target: `pid=${String(req.target.pid ?? '')},${fault.matched.join(';') || req.target.route || ''}`, params: req.params, actor, outcome: 'ok', ttlMs: req.ttlMs });
+        result = { fault, agent };
+        break;
+      }
+      case 'network': {
+        const ns = String(req.target.host ?? '');
+        const fault = await applyNetworkFault(ns, { kind: req.kind as never, params: req.params, ttlMs: req.ttlMs, actor }, { stateDir: this.deps.stateDir, guard, ledger: this.deps.ledger });
+        result = { fault };
+        break;
+      }
+      default:
+        return assertNever(req.layer, 'fault layer');
+    }
+    this.injected.set(result.fault.id, result);
+    return result;
+  }
+
+  private async agentFor(req: FaultRequest): Promise<AgentClient> {
+    let pid = req.target.pid;
+    if (pid === undefined && req.target.service !== undefined) pid = this.deps.services.runningOrThrow(req.target.service).pid;
+    if (pid === undefined) throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', 'an agent fault needs target.service or target.pid');
+    const cached = this.agents.get(pid);
+    if (cached) return cached;
+    // the agent announces itself shortly after start: poll briefly
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      try {
+        const client = await AgentClient.forPid(this.deps.stateDir, pid);
+        this.agents.set(pid, client);
+        return client;
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  /** Reverts one fault this engine injected. Expired faults are already gone; reverting them is a no-op. */
+  async revert(id: string): Promise<void> {
+    const entry = this.injected.get(id);
+    if (!entry) throw new FaultlineError('FL_ERR_FAULT_NOT_FOUND', `fault "${id}" was not injected by this run`);
+    this.injected.delete(id);
+    const f = entry.fault;
+    const actor = this.deps.actor ?? 'faultline';
+    switch (f.layer) {
+      case 'proxy': {
+        const p = f.params as { proxy: string; toxic: string };
+        if (this.deps.proxies?.findToxic(p.proxy, p.toxic)) this.deps.proxies.removeToxic(p.proxy, p.toxic);
+        return;
+      }
+      case 'process':
+        if (listActiveFaults(this.deps.stateDir).some((a) => a.id === id)) await revertFault(id, { stateDir: this.deps.stateDir, ledger: this.deps.ledger, actor });
+        return;
+      case 'agent': {
+        if (f.expiresAt <= Date.now()) return;
+        try {
+          await entry.agent?.revert(id);
+          this.deps.ledger.record({ action: 'revert', faultId: id, kind: f.kind, layer: 'agent', target: '', params: f.params, actor, outcome: 'ok' });
+        } catch (e) {
+          if (!(e instanceof FaultlineError) || (e.code !== 'FL_ERR_FAULT_NOT_FOUND' && e.code !== 'FL_ERR_AGENT_UNREACHABLE')) throw e;
+        }
+        return;
+      }
+      case 'network':
+        if (activeNetworkFaults(this.deps.stateDir).some((a) => a.id === id)) await revertNetworkFault(id, { stateDir: this.deps.stateDir, ledger: this.deps.ledger, actor });
+        return;
+      default:
+        assertNever(f.layer, 'fault layer');
+    }
+  }
+
+  /** Reverts everything this engine injected that is still active; returns the ids reverted. */
+  async revertAll(): Promise<string[]> {
+    const ids = [...this.injected.keys()];
+    const errors: unknown[] = [];
+    for (const id of ids) {
+      try {
+        await this.revert(id);
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
+    return ids;
+  }
+
+  /** The agent evidence (errors with stack frames) recorded for an agent fault this engine injected. */
+  async evidence(id: string): Promise<Awaited<ReturnType<AgentClient['errors']>> | undefined> {
+    const agent = [...this.agents.values()][0];
+    return agent?.errors({ faultId: id });
+  }
+}

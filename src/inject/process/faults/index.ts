@@ -1,0 +1,20 @@
+/** The registry of process faults, by name. */
+import { clockdrift } from './clockdrift.js';
+import { cpu } from './cpu.js';
+import { dependency } from './dependency.js';
+import { disk } from './disk.js';
+import { kill } from './kill.js';
+import { memory } from './memory.js';
+import { pause } from './pause.js';
+import { timeskew } from './timeskew.js';
+import type { ProcessFault } from './types.js';
+
+export const PROCESS_FAULTS: Readonly<Record<string, ProcessFault>> = Object.freeze(
+  Object.fromEntries([kill, pause, cpu, memory, disk, timeskew, clockdrift, dependency].map((f) => [f.kind, f])),
+);
+
+export function findProcessFault(kind: string): ProcessFault | undefined {
+  return Object.hasOwn(PROCESS_FAULTS, kind) ? PROCESS_FAULTS[kind] : undefined;
+}
+
+export type { ApplyContext, Applied, ProcessFault, ResolvedTarget, TargetNeed } from './types.js';
