@@ -1,20 +1,28 @@
 /**
- * Proxy benchmark: the faultline proxy (no toxic) against a direct loopback connection to the same upstream,
- * optionally against another Toxiproxy-compatible server (--other API_ADDR), in ONE run with interleaved rounds.
+ * Proxy benchmark: the faultline proxy (no toxic) against a direct loopback connection to the same upstream and
+ * against a bare Node pipe() proxy (the peer), optionally also against another Toxiproxy-compatible server
+ * (--other API_ADDR), in ONE run with interleaved rounds.
  *
- *   npx tsx bench/proxy.ts [--other 127.0.0.1:8475] [--quick] [--rounds N] [--duration MS]
+ *   npx tsx bench/proxy.ts [--peer pipe|none] [--other 127.0.0.1:8475] [--quick] [--rounds N] [--duration MS]
+ *                          [--json FILE]
  *
- * Method: four processes. The upstream echo server, the faultline proxy and the load-generating client each run in
- * their own child process (child_process.fork), so the proxy's CPU and memory are its own; this process only
- * orchestrates. Each round runs every scenario against each target in turn (direct, faultline, other); figures are
- * the median over rounds. Throughput = bytes the client received per second (the echo of what it sent).
+ * Method: every role runs in its own child process (child_process.fork): the upstream echo server, the faultline
+ * proxy, the bare pipe proxy (`client.pipe(upstream); upstream.pipe(client)`, nothing else) and the load-generating
+ * client, so each proxy's CPU and memory are its own; this process only orchestrates. Each round runs every scenario
+ * against each target in turn (direct, pipe, faultline, other; the order rotates every round); figures are the
+ * median over rounds. Throughput = bytes the client received per second (the echo of what it sent).
  *   small: 64 B request → 64 B response ping-pong per connection (a request waits for its response)
  *   stream: 64 KiB writes streamed continuously per connection (backpressure-bound), echoed back
- * Added latency = median/p99 round trip of `small` at 1 connection through the target minus direct.
- * Memory = proxy RSS growth (after GC) per idle client connection held open through it (two sockets each).
+ * Added latency = median/p99 round trip of `small` through the target minus direct.
+ * CPU = user+system time of the client, the upstream and the proxy in the middle over the whole run (connect,
+ * warm-up, measurement), also per MB the client received over the whole run. With 2 cores, a proxied run has three
+ * busy processes where a direct one has two: the CPU figures show who pays.
+ * Memory = proxy RSS growth per idle client connection held open through it (two sockets each), measured in a fresh
+ * proxy process after forcing GC (--expose-gc), median of several repetitions.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -30,20 +38,40 @@ interface RunSpec {
 }
 
 interface RunResult {
+  /** bytes received during the measured window */
   bytes: number;
+  /** bytes received over the whole run (warm-up included): the denominator of CPU per MB */
+  totalBytes: number;
   msgs: number;
   seconds: number;
   rtts: number[];
-  /** CPU ms used during the run (whole run incl. warm-up) by the client, the upstream and the faultline proxy */
+  /** CPU ms used during the whole run by the client, the upstream and the proxy in the middle (if it is ours) */
   clientCpuMs?: number;
   upstreamCpuMs?: number;
   proxyCpuMs?: number;
 }
 
 type Cpu = { cpu: NodeJS.CpuUsage };
+type Mem = { rss: number; conns: number };
 const cpuMs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage): number => (b.user - a.user + b.system - a.system) / 1000;
 
 // ── child roles ──────────────────────────────────────────────────────────────
+
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+/** answers the orchestrator's cpu and memory questions for a middle (proxy) process */
+function serveStats(conns: () => number): void {
+  process.on('message', (m: { gc?: boolean; cpu?: boolean }) => {
+    if (m.cpu) process.send?.({ cpu: process.cpuUsage() });
+    if (m.gc) {
+      gc();
+      setTimeout(() => {
+        gc();
+        setTimeout(() => process.send?.({ rss: process.memoryUsage().rss, conns: conns() } satisfies Mem), 100);
+      }, 200);
+    }
+  });
+}
 
 async function upstreamRole(): Promise<void> {
   const server = net.createServer({ noDelay: true }, (s) => {
@@ -63,21 +91,34 @@ async function proxyRole(upstream: string): Promise<void> {
   const server = createProxyServer({ port: 0, seed: 1 });
   await server.listen();
   const p = await server.registry.createProxy({ name: 'bench', listen: '127.0.0.1:0', upstream });
-  process.on('message', (m: { gc?: boolean; cpu?: boolean }) => {
-    if (m.cpu) process.send?.({ cpu: process.cpuUsage() });
-    if (m.gc) {
-      (globalThis as { gc?: () => void }).gc?.();
-      setTimeout(() => process.send?.({ rss: process.memoryUsage().rss, conns: server.registry.findProxyOrThrow('bench').links.size }), 200);
-    }
+  serveStats(() => server.registry.findProxyOrThrow('bench').links.size);
+  process.send?.({ port: Number(p.listen.split(':')[1]) });
+}
+
+/** the peer: a bare Node pipe() proxy, nothing else (error handlers only so a reset does not crash it) */
+async function pipeRole(upstream: string): Promise<void> {
+  const [host, port] = [upstream.slice(0, upstream.lastIndexOf(':')), Number(upstream.slice(upstream.lastIndexOf(':') + 1))];
+  let open = 0;
+  const server = net.createServer((client) => {
+    const up = net.connect(port, host);
+    open++;
+    client.once('close', () => open--);
+    client.on('error', () => up.destroy());
+    up.on('error', () => client.destroy());
+    client.pipe(up);
+    up.pipe(client);
   });
-  process.send?.({ port: Number(p.listen.split(':')[1]), rss: process.memoryUsage().rss });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  serveStats(() => open);
+  process.send?.({ port: (server.address() as AddressInfo).port });
 }
 
 function runLoad(spec: RunSpec): Promise<RunResult> {
   return new Promise((resolve) => {
     const small = Buffer.alloc(64, 0x61);
     const big = Buffer.alloc(64 * 1024, 0x62);
-    const res: RunResult = { bytes: 0, msgs: 0, seconds: 0, rtts: [] };
+    const res: RunResult = { bytes: 0, totalBytes: 0, msgs: 0, seconds: 0, rtts: [] };
     const sockets: net.Socket[] = [];
     let measuring = false;
     let stopped = false;
@@ -106,6 +147,7 @@ function runLoad(spec: RunSpec): Promise<RunResult> {
           let sentAt = performance.now();
           s.on('data', (d: Buffer) => {
             got += d.length;
+            if (!stopped) res.totalBytes += d.length;
             if (measuring && !stopped) res.bytes += d.length;
             while (got >= 64) {
               got -= 64;
@@ -122,6 +164,7 @@ function runLoad(spec: RunSpec): Promise<RunResult> {
           s.write(small);
         } else {
           s.on('data', (d: Buffer) => {
+            if (!stopped) res.totalBytes += d.length;
             if (measuring && !stopped) res.bytes += d.length;
           });
           const pump = (): void => {
@@ -137,6 +180,7 @@ function runLoad(spec: RunSpec): Promise<RunResult> {
 }
 
 async function clientRole(): Promise<void> {
+  let held: net.Socket[] = [];
   process.on('message', async (m: { run?: RunSpec; idle?: { port: number; conns: number }; close?: boolean }) => {
     if (m.run) {
       const c0 = process.cpuUsage();
@@ -145,18 +189,17 @@ async function clientRole(): Promise<void> {
       process.send?.({ ...r, clientCpuMs: (c.user + c.system) / 1000 });
     }
     if (m.idle) {
-      const held: net.Socket[] = [];
       for (let i = 0; i < m.idle.conns; i++) {
         const s = net.connect({ port: m.idle.port, host: '127.0.0.1' });
         s.on('error', () => undefined);
         held.push(s);
         await once(s, 'connect');
       }
-      (globalThis as { held?: net.Socket[] }).held = held;
       process.send?.({ idle: held.length });
     }
     if (m.close) {
-      for (const s of (globalThis as { held?: net.Socket[] }).held ?? []) s.destroy();
+      for (const s of held) s.destroy();
+      held = [];
       process.send?.({ closed: true });
     }
   });
@@ -173,6 +216,13 @@ function ask<T>(c: ChildProcess, msg?: unknown): Promise<T> {
   const p = once(c, 'message').then(([m]) => m as T);
   if (msg !== undefined) c.send(msg as object);
   return p;
+}
+
+/** a proxy process in the middle: faultline's or the bare pipe peer */
+async function middle(role: 'proxy' | 'pipe', upAddr: string): Promise<{ proc: ChildProcess; port: number }> {
+  const proc = child(role, [upAddr], ['--expose-gc']);
+  const { port } = await ask<{ port: number }>(proc);
+  return { proc, port };
 }
 
 const median = (xs: number[]): number => {
@@ -193,6 +243,28 @@ async function createOther(api: string, upstream: string): Promise<{ port: numbe
   return { port: Number(j.listen.split(':').pop()), remove: async () => void (await fetch(`${base}/proxies/${name}`, { method: 'DELETE' })) };
 }
 
+/**
+ * RSS growth per idle connection, in a fresh proxy process per repetition: GC → RSS, hold `conns` connections
+ * open through it, GC → RSS; the median over `reps`.
+ */
+async function memoryPerConn(role: 'proxy' | 'pipe', upAddr: string, client: ChildProcess, conns: number, reps: number): Promise<{ perConn: number; samples: number[]; links: number }> {
+  const samples: number[] = [];
+  let links = 0;
+  for (let i = 0; i < reps; i++) {
+    const { proc, port } = await middle(role, upAddr);
+    const before = await ask<Mem>(proc, { gc: true });
+    await ask(client, { idle: { port, conns } });
+    let after = await ask<Mem>(proc, { gc: true });
+    for (let tries = 0; after.conns < conns && tries < 20; tries++) after = await ask<Mem>(proc, { gc: true });
+    links = after.conns;
+    samples.push((after.rss - before.rss) / conns);
+    await ask(client, { close: true });
+    proc.kill();
+    await once(proc, 'exit');
+  }
+  return { perConn: median(samples), samples, links };
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const flag = (name: string): string | undefined => {
@@ -203,19 +275,30 @@ async function main(): Promise<void> {
   const rounds = Number(flag('--rounds') ?? (quick ? 1 : 3));
   const durationMs = Number(flag('--duration') ?? (quick ? 700 : 2000));
   const idleConns = quick ? 500 : 2000;
+  const memReps = quick ? 1 : 3;
   const other = flag('--other');
+  const peer = flag('--peer') ?? 'pipe';
+  if (peer !== 'pipe' && peer !== 'none') throw new Error(`--peer: expected pipe or none, got ${peer}`);
+  const jsonOut = flag('--json');
 
   const upstream = child('upstream');
   const { port: upPort } = await ask<{ port: number }>(upstream);
   const upAddr = `127.0.0.1:${upPort}`;
-  const proxy = child('proxy', [upAddr], ['--expose-gc']);
-  const { port: proxyPort } = await ask<{ port: number }>(proxy);
+  const fl = await middle('proxy', upAddr);
+  const pipe = peer === 'pipe' ? await middle('pipe', upAddr) : undefined;
   const client = child('client');
   await ask(client);
   const otherProxy = other ? await createOther(other, upAddr) : undefined;
 
-  const targets: Array<[string, number]> = [['direct', upPort], ['faultline', proxyPort]];
-  if (otherProxy) targets.push([`other(${other})`, otherProxy.port]);
+  interface Target {
+    name: string;
+    port: number;
+    proc?: ChildProcess;
+  }
+  const targets: Target[] = [{ name: 'direct', port: upPort }];
+  if (pipe) targets.push({ name: 'pipe', port: pipe.port, proc: pipe.proc });
+  targets.push({ name: 'faultline', port: fl.port, proc: fl.proc });
+  if (otherProxy) targets.push({ name: `other(${other})`, port: otherProxy.port });
   const scenarios: Array<[Mode, number]> = [
     ['small', 1],
     ['small', 64],
@@ -227,75 +310,116 @@ async function main(): Promise<void> {
   const results = new Map<string, RunResult[]>();
   for (let r = 0; r < rounds; r++) {
     for (const [mode, conns] of scenarios) {
-      for (const [name, port] of targets) {
-        const [u0, p0] = [await ask<Cpu>(upstream, { cpu: true }), await ask<Cpu>(proxy, { cpu: true })];
-        const res = await ask<RunResult>(client, { run: { port, mode, conns, durationMs } });
-        const [u1, p1] = [await ask<Cpu>(upstream, { cpu: true }), await ask<Cpu>(proxy, { cpu: true })];
+      // rotate the order every round so no target always runs first (or right after a heavy one)
+      const order = targets.map((_, i) => targets[(i + r) % targets.length] as Target);
+      for (const t of order) {
+        const u0 = await ask<Cpu>(upstream, { cpu: true });
+        const p0 = t.proc ? await ask<Cpu>(t.proc, { cpu: true }) : undefined;
+        const res = await ask<RunResult>(client, { run: { port: t.port, mode, conns, durationMs } });
+        const u1 = await ask<Cpu>(upstream, { cpu: true });
+        const p1 = t.proc ? await ask<Cpu>(t.proc, { cpu: true }) : undefined;
         res.upstreamCpuMs = cpuMs(u0.cpu, u1.cpu);
-        res.proxyCpuMs = cpuMs(p0.cpu, p1.cpu);
-        const key = `${mode}|${conns}|${name}`;
+        if (p0 && p1) res.proxyCpuMs = cpuMs(p0.cpu, p1.cpu);
+        const key = `${mode}|${conns}|${t.name}`;
         results.set(key, [...(results.get(key) ?? []), res]);
-        process.stderr.write(`round ${r + 1}/${rounds} ${mode} x${conns} ${name}: ${(res.bytes / res.seconds / 1e6).toFixed(1)} MB/s\n`);
+        process.stderr.write(`round ${r + 1}/${rounds} ${mode} x${conns} ${t.name}: ${(res.bytes / res.seconds / 1e6).toFixed(1)} MB/s\n`);
       }
     }
   }
+  fl.proc.kill();
+  pipe?.proc.kill();
 
-  // memory per idle connection through the faultline proxy
-  const before = await ask<{ rss: number }>(proxy, { gc: true });
-  await ask(client, { idle: { port: proxyPort, conns: idleConns } });
-  const after = await ask<{ rss: number; conns: number }>(proxy, { gc: true });
-  await ask(client, { close: true });
-  const perConn = (after.rss - before.rss) / idleConns;
+  // memory per idle connection, each proxy in fresh processes
+  const memFl = await memoryPerConn('proxy', upAddr, client, idleConns, memReps);
+  const memPipe = pipe ? await memoryPerConn('pipe', upAddr, client, idleConns, memReps) : undefined;
 
+  const get = (mode: Mode, conns: number, name: string): RunResult[] => results.get(`${mode}|${conns}|${name}`) ?? [];
   const mbps = (rs: RunResult[]): number => median(rs.map((r) => r.bytes / r.seconds / 1e6));
+  const names = targets.map((t) => t.name);
+  const proxied = names.slice(1);
   const cpu = os.cpus();
   const out: string[] = [];
+  const summary: Record<string, unknown> = { node: process.version, cores: cpu.length, rounds, durationMs, scenarios: {} as Record<string, unknown> };
   out.push(`# faultline proxy benchmark`);
   out.push(`machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}`);
-  out.push(`node ${process.version}; ${rounds} interleaved round(s) × ${durationMs} ms per run (+10% warm-up); upstream, proxy and client in separate processes`);
+  out.push(`node ${process.version}; ${rounds} interleaved round(s) × ${durationMs} ms per run (+10% warm-up); upstream, each proxy and client in separate processes`);
   out.push('');
-  out.push(`| scenario | conns | ${targets.map(([n]) => `${n} MB/s`).join(' | ')} | ${targets.slice(1).map(([n]) => `${n}/direct`).join(' | ')} |`);
-  out.push(`|---|---|${targets.map(() => '---').join('|')}|${targets.slice(1).map(() => '---').join('|')}|`);
+  const ratioCols: Array<[string, string]> = proxied.map((n) => [n, 'direct']);
+  if (pipe) ratioCols.push(['faultline', 'pipe']);
+  out.push(`| scenario | conns | ${names.map((n) => `${n} MB/s`).join(' | ')} | ${ratioCols.map(([a, b]) => `${a}/${b}`).join(' | ')} |`);
+  out.push(`|---|---|${names.map(() => '---').join('|')}|${ratioCols.map(() => '---').join('|')}|`);
   for (const [mode, conns] of scenarios) {
-    const vals = targets.map(([n]) => mbps(results.get(`${mode}|${conns}|${n}`) ?? []));
+    const v = new Map(names.map((n) => [n, mbps(get(mode, conns, n))]));
+    const ratio = (a: string, b: string): number => (v.get(a) as number) / (v.get(b) as number);
     const label = mode === 'small' ? '64 B req/resp' : '64 KiB stream';
-    out.push(`| ${label} | ${conns} | ${vals.map((v) => v.toFixed(1)).join(' | ')} | ${vals.slice(1).map((v) => (v / (vals[0] as number)).toFixed(2) + '×').join(' | ')} |`);
+    out.push(`| ${label} | ${conns} | ${names.map((n) => (v.get(n) as number).toFixed(1)).join(' | ')} | ${ratioCols.map(([a, b]) => ratio(a, b).toFixed(2) + '×').join(' | ')} |`);
+    (summary.scenarios as Record<string, unknown>)[`${mode}x${conns}`] = { mbps: Object.fromEntries(v), ratios: Object.fromEntries(ratioCols.map(([a, b]) => [`${a}/${b}`, ratio(a, b)])) };
   }
   out.push('');
-  const lat = (name: string, conns: number): number[] => (results.get(`small|${conns}|${name}`) ?? []).flatMap((r) => r.rtts);
+  const lat = (name: string, conns: number): number[] => get('small', conns, name).flatMap((r) => r.rtts);
+  const latency: Record<string, unknown> = {};
   for (const conns of [1, 64]) {
     const d = lat('direct', conns);
     out.push(`small request/response round trip at ${conns} connection(s): direct median ${(median(d) * 1000).toFixed(0)} µs, p99 ${(pct(d, 0.99) * 1000).toFixed(0)} µs`);
-    for (const [name] of targets.slice(1)) {
+    for (const name of proxied) {
       const x = lat(name, conns);
-      out.push(`  ${name}: median ${(median(x) * 1000).toFixed(0)} µs (added ${((median(x) - median(d)) * 1000).toFixed(0)} µs), p99 ${(pct(x, 0.99) * 1000).toFixed(0)} µs (added ${((pct(x, 0.99) - pct(d, 0.99)) * 1000).toFixed(0)} µs)`);
+      const addP50 = (median(x) - median(d)) * 1000;
+      const addP99 = (pct(x, 0.99) - pct(d, 0.99)) * 1000;
+      latency[`${name}x${conns}`] = { p50Us: median(x) * 1000, p99Us: pct(x, 0.99) * 1000, addedP50Us: addP50, addedP99Us: addP99 };
+      out.push(`  ${name}: median ${(median(x) * 1000).toFixed(0)} µs (added ${addP50.toFixed(0)} µs), p99 ${(pct(x, 0.99) * 1000).toFixed(0)} µs (added ${addP99.toFixed(0)} µs)`);
     }
   }
+  summary.latency = latency;
   out.push('');
-  out.push('CPU per run (median ms; the machine has ' + cpu.length + ' cores, a run lasts ' + (durationMs * 1.1).toFixed(0) + ' ms):');
+  out.push(`CPU per run: median ms over the whole run (${cpu.length} cores, a run lasts ≈${(durationMs * 1.1).toFixed(0)} ms + connect), and ms per MB received by the client:`);
+  out.push(`| scenario | conns | target | client ms | upstream ms | proxy ms | total ms | client ms/MB | upstream ms/MB | proxy ms/MB | total ms/MB |`);
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  const cpuRows: Record<string, unknown> = {};
   for (const [mode, conns] of scenarios) {
-    const row = targets.map(([n]) => {
-      const rs = results.get(`${mode}|${conns}|${n}`) ?? [];
-      const m = (f: (r: RunResult) => number | undefined): string => median(rs.map((r) => f(r) ?? NaN)).toFixed(0);
-      return `${n}: client ${m((r) => r.clientCpuMs)} + upstream ${m((r) => r.upstreamCpuMs)}${n === 'faultline' ? ` + proxy ${m((r) => r.proxyCpuMs)}` : ''}`;
-    });
-    out.push(`  ${mode} x${conns}: ${row.join('; ')}`);
+    for (const n of names) {
+      const rs = get(mode, conns, n);
+      const m = (f: (r: RunResult) => number | undefined): number => median(rs.map((r) => f(r) ?? NaN));
+      const perMb = (f: (r: RunResult) => number | undefined): number => m((r) => (f(r) ?? NaN) / (r.totalBytes / 1e6));
+      const total = (r: RunResult): number => (r.clientCpuMs ?? 0) + (r.upstreamCpuMs ?? 0) + (r.proxyCpuMs ?? 0);
+      const fmt = (x: number, d = 0): string => (Number.isNaN(x) ? '–' : x.toFixed(d));
+      const row = { client: m((r) => r.clientCpuMs), upstream: m((r) => r.upstreamCpuMs), proxy: m((r) => r.proxyCpuMs), total: m(total), clientPerMb: perMb((r) => r.clientCpuMs), upstreamPerMb: perMb((r) => r.upstreamCpuMs), proxyPerMb: perMb((r) => r.proxyCpuMs), totalPerMb: perMb(total) };
+      cpuRows[`${mode}x${conns}|${n}`] = row;
+      out.push(`| ${mode} | ${conns} | ${n} | ${fmt(row.client)} | ${fmt(row.upstream)} | ${fmt(row.proxy)} | ${fmt(row.total)} | ${fmt(row.clientPerMb, 2)} | ${fmt(row.upstreamPerMb, 2)} | ${fmt(row.proxyPerMb, 2)} | ${fmt(row.totalPerMb, 2)} |`);
+    }
   }
-  out.push(`faultline proxy memory: ${(perConn / 1024).toFixed(1)} KiB RSS per idle client connection (${idleConns} connections, ${after.conns} links, RSS ${(before.rss / 2 ** 20).toFixed(0)} → ${(after.rss / 2 ** 20).toFixed(0)} MiB)`);
-  const s64 = results.get('stream|64|faultline') ?? [];
-  const d64 = results.get('stream|64|direct') ?? [];
-  const ratio = mbps(s64) / mbps(d64);
+  summary.cpu = cpuRows;
+  out.push('');
+  const memLine = (label: string, m: { perConn: number; samples: number[]; links: number }): string =>
+    `${label} memory: ${(m.perConn / 1024).toFixed(1)} KiB RSS per idle client connection (median of ${m.samples.length} fresh processes × ${idleConns} connections after GC; samples ${m.samples.map((s) => (s / 1024).toFixed(1)).join(', ')} KiB; ${m.links} connections seen)`;
+  out.push(memLine('faultline', memFl));
+  if (memPipe) out.push(memLine('pipe peer', memPipe));
+  summary.memoryKiB = { faultline: memFl.perConn / 1024, pipe: memPipe ? memPipe.perConn / 1024 : undefined };
+
+  const s64 = mbps(get('stream', 64, 'faultline'));
+  const d64 = mbps(get('stream', 64, 'direct'));
+  const ratio = s64 / d64;
   const added = (median(lat('faultline', 1)) - median(lat('direct', 1))) * 1000;
   out.push('');
   out.push(`goals: throughput at 64 conns × 64 KiB ≥ 0.6× direct: ${ratio.toFixed(2)}× ${ratio >= 0.6 ? 'MET' : 'NOT MET'}; added median latency ≤ 150 µs: ${added.toFixed(0)} µs ${added <= 150 ? 'MET' : 'NOT MET'}`);
+  if (pipe) {
+    const p64 = mbps(get('stream', 64, 'pipe'));
+    const vsPipe = s64 / p64;
+    out.push(
+      `peer: the bare pipe() proxy reaches ${(p64 / d64).toFixed(2)}× direct at 64 conns × 64 KiB; faultline/pipe = ${vsPipe.toFixed(2)}× ${vsPipe >= 0.95 ? 'MET' : 'NOT MET'} (≥ 0.95×)` +
+        (p64 / d64 < 0.6 ? ' — no proxy reaches 0.6× here, so faultline ≈ pipe is the attainable target on this machine' : ''),
+    );
+  }
   process.stdout.write(out.join('\n') + '\n');
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify(summary, null, 2) + '\n');
 
   await otherProxy?.remove();
-  for (const c of [client, proxy, upstream]) c.kill();
+  for (const c of [client, upstream]) c.kill();
 }
 
 const role = process.argv.find((a) => a.startsWith('--role='))?.slice(7);
+const roleArg = process.argv[process.argv.findIndex((a) => a.startsWith('--role=')) + 1] as string;
 if (role === 'upstream') await upstreamRole();
-else if (role === 'proxy') await proxyRole(process.argv[process.argv.indexOf('--role=proxy') + 1] as string);
+else if (role === 'proxy') await proxyRole(roleArg);
+else if (role === 'pipe') await pipeRole(roleArg);
 else if (role === 'client') await clientRole();
 else await main();

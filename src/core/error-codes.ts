@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   FL_ERR_CONFIG_PARSE: { exit: 2, http: 400, message: 'The configuration file is not valid YAML/JSON.', hint: 'Fix the syntax at the line shown.' },
   FL_ERR_CONFIG_INVALID: { exit: 2, http: 400, message: 'The configuration file has invalid fields.', hint: 'Each problem is listed with file:line and field.' },
   FL_ERR_INVALID_ARGUMENT: { exit: 2, http: 400, message: 'A command-line argument or API attribute is invalid.', hint: 'The message names the argument and what it accepts.' },
+  FL_ERR_INTERRUPTED: { exit: 130, http: 499, message: 'The run was interrupted (SIGINT/SIGTERM); every fault it injected was reverted.', hint: 'Run it again; `faultline ledger` shows what was reverted.' },
   FL_ERR_INTERNAL: { exit: 70, http: 500, message: 'An unexpected internal error.', hint: 'Please report it with the --json output.' },
   // safety
   FL_ERR_SAFE_ZONE: { exit: 4, http: 403, message: 'The fault targets something a safe zone protects.', hint: 'The message names the rule; change safeZones in faultline.yaml if intended.' },

@@ -83,6 +83,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       return summarize([], ms);
     }
     const stop = new AbortController();
+    const onAbort = (): void => stop.abort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
     const recent: RequestSample[] = [];
     let why: string | undefined;
     const t0 = performance.now();
@@ -105,6 +107,9 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       return { ...summarize(samples, ms), ...(why ? { halted: why } : {}) };
     } finally {
       if (timer) clearInterval(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      // an interruption stops the phase now; the caller's finally reverts every fault
+      if (o.signal?.aborted) throw new FaultlineError('FL_ERR_INTERRUPTED', 'interrupted');
     }
   };
   try {
@@ -120,7 +125,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
 
     for (const [service, entries] of Object.entries(config.profiles)) {
       for (const entry of entries) {
-        if (o.signal?.aborted) throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', 'interrupted');
+        if (o.signal?.aborted) throw new FaultlineError('FL_ERR_INTERRUPTED', 'interrupted');
         const name = `${service}: ${describe(entry)}`;
         const req: FaultRequest = {
           kind: entry.kind,
@@ -159,6 +164,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
           if (!result.halted) await engine.revert(id);
           result.reverted = entry.kind === 'kill' ? 'restarted' : 'yes';
         } catch (e) {
+          if (o.signal?.aborted) throw e;
           result.error = (e as Error).message;
           if (id) await engine.revert(id).catch(() => undefined);
         }

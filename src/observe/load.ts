@@ -16,7 +16,7 @@ export interface LoadOptions {
   timeoutMs?: number;
   /** maximum sockets (default 64) */
   connections?: number;
-  /** stops sending new requests (those in flight still finish) */
+  /** stops at once: no new requests, and those in flight are cancelled and recorded as 'aborted' */
   signal?: AbortSignal;
   /** called with each sample as it completes */
   onSample?: (s: RequestSample) => void;
@@ -47,7 +47,9 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[i] as number;
 }
 
-export function summarize(samples: readonly RequestSample[], durationMs: number): LoadSummary {
+export function summarize(all: readonly RequestSample[], durationMs: number): LoadSummary {
+  // requests cancelled by a stop are neither successes nor failures of the target
+  const samples = all.filter((s) => s.outcome !== 'aborted');
   const lat = samples.map((s) => s.latencyMs).sort((a, b) => a - b);
   const errorsByKind: Record<string, number> = {};
   let ok = 0;
@@ -78,6 +80,11 @@ export async function runLoad(o: LoadOptions): Promise<RequestSample[]> {
   const start = performance.now();
   const samples: RequestSample[] = [];
   const pending: Promise<void>[] = [];
+  const inFlight = new Set<() => void>();
+  const onAbort = (): void => {
+    for (const cancel of [...inFlight]) cancel();
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
 
   const fire = (intended: number): Promise<void> =>
     new Promise((resolve) => {
@@ -85,6 +92,7 @@ export async function runLoad(o: LoadOptions): Promise<RequestSample[]> {
       const finish = (status: number, outcome: string): void => {
         if (done) return;
         done = true;
+        inFlight.delete(cancel);
         clearTimeout(timer);
         const sample = { at: intended, latencyMs: performance.now() - start - intended, status, outcome };
         samples.push(sample);
@@ -101,6 +109,11 @@ export async function runLoad(o: LoadOptions): Promise<RequestSample[]> {
         req.destroy();
       }, Math.max(1, timeoutMs - Math.max(0, performance.now() - start - intended)));
       req.on('error', (e: NodeJS.ErrnoException) => finish(0, e.code ?? 'error'));
+      const cancel = (): void => {
+        finish(0, 'aborted');
+        req.destroy();
+      };
+      inFlight.add(cancel);
       req.end(o.body);
     });
 
@@ -112,6 +125,7 @@ export async function runLoad(o: LoadOptions): Promise<RequestSample[]> {
     pending.push(fire(intended));
   }
   await Promise.all(pending);
+  o.signal?.removeEventListener('abort', onAbort);
   agent.destroy();
   return samples.sort((a, b) => a.at - b.at);
 }

@@ -6,11 +6,13 @@ import { describeTarget, type FaultRequest, type FaultTarget } from '../../core/
 import { AgentClient } from '../../inject/agent/client.js';
 import type { ErrorRecord } from '../../inject/agent/evidence.js';
 import type { AgentFault, AgentFaultKindName, AgentFaultRequest } from '../../inject/agent/types.js';
+import { liveServiceRecord } from '../../inject/process/index.js';
 import type { CliContext, RegisterCommands } from '../context.js';
 
 interface SelectOptions {
   pid?: string;
   agent?: string;
+  service?: string;
 }
 
 export interface InjectOptions extends SelectOptions {
@@ -83,19 +85,25 @@ function parsePid(raw: string | undefined): number | undefined {
   return Number(raw);
 }
 
-function selector(o: SelectOptions): { pid?: number; agent?: string; token?: string } {
-  if (o.pid !== undefined && o.agent !== undefined) throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', '--pid and --agent are exclusive; give one');
-  const pid = parsePid(o.pid);
+function selector(c: CliContext, o: SelectOptions): { pid?: number; agent?: string; token?: string } {
+  if ([o.pid, o.agent, o.service].filter((x) => x !== undefined).length > 1) throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', '--service, --pid and --agent are exclusive; give one');
+  let pid = parsePid(o.pid);
+  if (o.service !== undefined) {
+    const rec = liveServiceRecord(c.stateDir(), o.service);
+    if (!rec) throw new FaultlineError('FL_ERR_SERVICE_NOT_FOUND', `--service: "${o.service}" is not running under faultline; start it with \`faultline up ${o.service}\` (with agent: true in faultline.yaml) or pass --pid`, { context: { service: o.service } });
+    pid = rec.pid;
+  }
   const token = process.env.FAULTLINE_AGENT_TOKEN;
   return { ...(pid === undefined ? {} : { pid }), ...(o.agent === undefined ? {} : { agent: o.agent }), ...(token ? { token } : {}) };
 }
 
 function connect(c: CliContext, o: SelectOptions): Promise<AgentClient> {
-  return AgentClient.resolve(c.stateDir(), selector(o));
+  return AgentClient.resolve(c.stateDir(), selector(c, o));
 }
 
 function withSelect(cmd: Command): Command {
   return cmd
+    .option('--service <name>', 'the target service of faultline.yaml, started by `faultline up` with agent: true')
     .option('--pid <pid>', 'the target process (its agent is found in <stateDir>/agents)')
     .option('--agent <addr>', 'the agent control address, 127.0.0.1:PORT (default: the only running agent)');
 }
@@ -162,7 +170,7 @@ function injectCommand(parent: Command, ctx: () => CliContext, k: KindCli): void
     const body = buildFaultRequest(k, o, c.config().defaults.ttlMs);
     const client = await connect(c, o);
     const pid = (await client.info()).pid;
-    const target: FaultTarget = { pid, ...body.target };
+    const target: FaultTarget = { ...(o.service !== undefined ? { service: o.service } : {}), pid, ...body.target };
     const req: FaultRequest = { kind: k.kind, layer: 'agent', target, params: body.params ?? {}, ttlMs: body.ttlMs, actor: 'cli' };
     const base = { kind: k.kind, layer: 'agent' as const, target: describeTarget(target), params: req.params, actor: 'cli', ttlMs: body.ttlMs };
     try {

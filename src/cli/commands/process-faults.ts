@@ -4,7 +4,7 @@ import { parseDurationMs } from '../../core/duration.js';
 import { FaultlineError } from '../../core/errors.js';
 import type { FaultRequest, FaultTarget } from '../../core/fault.js';
 import type { CliContext, RegisterCommands } from '../context.js';
-import { holdUntilExpiry, injectProcessFault, listActiveFaults, revertAll, revertFault, Supervisor, type ActiveProcessFault, type RevertResult } from '../../inject/process/index.js';
+import { holdUntilExpiry, injectProcessFault, Supervisor, type ActiveProcessFault } from '../../inject/process/index.js';
 
 interface CommonOptions {
   service?: string;
@@ -80,7 +80,6 @@ function target(o: CommonOptions): FaultTarget {
 const describeFault = (f: ActiveProcessFault): string =>
   `${f.id}  ${f.kind.padEnd(10)} ${Object.entries(f.target).map(([k, v]) => `${k}=${String(v)}`).join(',') || '-'}  ${JSON.stringify(f.params)}  expires ${new Date(f.expiresAt).toISOString()}${f.overdue ? '  OVERDUE (guard gone; run `faultline revert`)' : ''}`;
 
-const describeRevert = (r: RevertResult): string => `reverted ${r.fault.id} (${r.fault.kind})${r.outcome === 'error' ? ' WITH ERRORS' : ''}: ${r.detail || 'nothing to undo'}`;
 
 function injectCommand(parent: Command, ctx: () => CliContext, f: FaultCli): void {
   const cmd = parent
@@ -123,27 +122,4 @@ export const register: RegisterCommands = (program, ctx) => {
   // other layers add their own `inject` subcommands to the same parent
   const inject = program.commands.find((c) => c.name() === 'inject') ?? program.command('inject').description('inject one fault now, with a time-to-live');
   for (const f of FAULTS) injectCommand(inject, ctx, f);
-
-  program
-    .command('revert')
-    .description('revert process faults now (their TTL guards are stopped); without ids, every active process fault')
-    .argument('[id...]', 'fault ids, as printed by `faultline inject` and `faultline faults`')
-    .action(async (ids: string[]) => {
-      const c = ctx();
-      const deps = { stateDir: c.stateDir(), ledger: c.ledger(), actor: 'cli' };
-      const results: RevertResult[] = [];
-      if (ids.length === 0) results.push(...(await revertAll(deps)));
-      for (const id of ids) results.push(await revertFault(id, deps));
-      c.print(results, () => (results.length === 0 ? 'no active process faults' : results.map(describeRevert).join('\n')));
-      if (results.some((r) => r.outcome === 'error')) process.exitCode = 5;
-    });
-
-  program
-    .command('faults')
-    .description('list the active process faults (id, kind, target, params, expiry)')
-    .action(() => {
-      const c = ctx();
-      const faults = listActiveFaults(c.stateDir());
-      c.print(faults, () => (faults.length === 0 ? 'no active process faults' : faults.map(describeFault).join('\n')));
-    });
 };

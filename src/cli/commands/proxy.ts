@@ -23,7 +23,7 @@ function number(field: string) {
 }
 
 /** "latency=100", "path=/api/*", 'set={"x-a":"1"}': JSON values where they parse, strings otherwise */
-function attribute(v: string, prev: Record<string, unknown> = {}): Record<string, unknown> {
+export function attribute(v: string, prev: Record<string, unknown> = {}): Record<string, unknown> {
   const i = v.indexOf('=');
   if (i <= 0) throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `--attribute: expected key=value, got "${v}"`);
   const raw = v.slice(i + 1);
@@ -36,7 +36,7 @@ function attribute(v: string, prev: Record<string, unknown> = {}): Record<string
   return { ...prev, [v.slice(0, i)]: value };
 }
 
-const describeToxic = (t: ToxicJson): string =>
+export const describeToxic = (t: ToxicJson): string =>
   `${t.name} (${t.type}, ${t.stream}, toxicity ${t.toxicity}) ${JSON.stringify(t.attributes)} expires ${t.expires_at ?? 'n/a'}`;
 
 const describeProxy = (p: ProxyJson): string =>

@@ -1,10 +1,39 @@
 /** `faultline up`, `down`, `status`: the services of faultline.yaml. */
+import { fileURLToPath } from 'node:url';
+import type { FaultlineConfig, ServiceConfig } from '../../core/config-types.js';
 import { FaultlineError } from '../../core/errors.js';
 import type { CliContext, RegisterCommands } from '../context.js';
 import { listActiveFaults, revertAll, Supervisor, type ServiceRecord } from '../../inject/process/index.js';
 
+/** The name under which `up` runs the fault proxy when faultline.yaml lists proxy links. */
+export const PROXY_SERVICE = 'faultline-proxy';
+
+/**
+ * The services of the config, plus the fault proxy as a service of its own when the config has proxy links:
+ * services reach their dependencies through those links, so the proxy starts first and stops last.
+ */
+export function servicesWithProxy(config: FaultlineConfig): Record<string, ServiceConfig> {
+  if (config.proxy.proxies.length === 0 || !config.file) return config.services;
+  if (config.services[PROXY_SERVICE]) throw new FaultlineError('FL_ERR_CONFIG_INVALID', `services.${PROXY_SERVICE}: this name is reserved for the fault proxy that \`faultline up\` starts`);
+  const bin = fileURLToPath(new URL('../../../bin/faultline.js', import.meta.url));
+  const q = (x: string): string => `'${x.replace(/'/g, `'\\''`)}'`;
+  const proxy: ServiceConfig = {
+    name: PROXY_SERVICE,
+    command: `${q(process.execPath)} ${q(bin)} proxy serve --config ${q(config.file)}`,
+    cwd: process.cwd(),
+    env: {},
+    health: { http: `http://${config.proxy.listen}/version`, timeoutMs: 10_000, intervalMs: 50 },
+    dependsOn: [],
+    agent: false,
+    stopTimeoutMs: 5000,
+  };
+  const out: Record<string, ServiceConfig> = { [PROXY_SERVICE]: proxy };
+  for (const [name, svc] of Object.entries(config.services)) out[name] = { ...svc, dependsOn: [PROXY_SERVICE, ...svc.dependsOn] };
+  return out;
+}
+
 function supervisor(c: CliContext): Supervisor {
-  return new Supervisor({ services: c.config().services, stateDir: c.stateDir(), ledger: c.ledger(), actor: 'cli' });
+  return new Supervisor({ services: servicesWithProxy(c.config()), stateDir: c.stateDir(), ledger: c.ledger(), actor: 'cli' });
 }
 
 function parseAttach(spec: string): { name: string; pid: number } {
@@ -26,7 +55,7 @@ const describeRecord = (r: ServiceRecord): string =>
 export const register: RegisterCommands = (program, ctx) => {
   program
     .command('up')
-    .description('start services of faultline.yaml in dependency order, wait until each is healthy, and leave them running in the background (recorded in <stateDir>/services.json)')
+    .description(`start services of faultline.yaml in dependency order, wait until each is healthy, and leave them running in the background (recorded in <stateDir>/services.json); when the config has proxy links, the fault proxy runs first as service "${PROXY_SERVICE}"`)
     .argument('[service...]', 'services to start, with everything they depend on (default: all)')
     .option('--attach <name=pid...>', 'record an existing process as service NAME instead of starting anything (e.g. --attach api=12345)')
     .action(async (names: string[], o: { attach?: string[] }) => {

@@ -9,6 +9,7 @@ import { register as registerHooks } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, isMainThread } from 'node:worker_threads';
 import { VERSION } from '../../core/version.js';
+import { appendEvent } from '../../store/ledger.js';
 import { announcementFile, removeAnnouncement, writeAnnouncement, type AgentAnnouncement } from './announce.js';
 import { installCjsHook } from './cjs-hook.js';
 import { createControlServer, listenControlServer } from './control-server.js';
@@ -28,7 +29,13 @@ function start(): void {
   if (!isMainThread || g[key] !== undefined) return;
   const { env, problems } = readAgentEnv(process.env, process.cwd());
   const faultlineDir = fileURLToPath(new URL('../../', import.meta.url));
-  const rt = new AgentRuntime({ errorCapacity: env.errorCapacity, internalDirs: [faultlineDir], ...(env.seed === undefined ? {} : { seed: env.seed }) });
+  const rt = new AgentRuntime({
+    errorCapacity: env.errorCapacity,
+    internalDirs: [faultlineDir],
+    // fault expiries go to the ledger's append log; the runtime catches and logs a failing write
+    ledger: { record: (e) => appendEvent(env.stateDir, e) },
+    ...(env.seed === undefined ? {} : { seed: env.seed }),
+  });
   for (const p of problems) rt.logOnce(p, p);
   g[key] = rt.bridge();
   const step = (what: string, fn: () => void): void => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from '../../core/clock.js';
-import { newFaultId } from '../../core/fault.js';
+import { describeTarget, newFaultId, nullLedger, type LedgerSink } from '../../core/fault.js';
 import { createRng, type Rng } from '../../core/rng.js';
 import { ErrorRing, describeThrown, parseStack, type ErrorRecord, type ErrorSource } from './evidence.js';
 import { parseFaultSpec } from './fault-spec.js';
@@ -20,6 +20,8 @@ export interface AgentRuntimeOptions {
   internalDirs?: string[];
   /** where "[faultline-agent] …" lines go (default stderr) */
   log?: (line: string) => void;
+  /** receives an `expire` event when a fault ends by TTL or maxHits (register.ts appends to <stateDir>/events.jsonl); default: none */
+  ledger?: LedgerSink;
 }
 
 export interface ModuleInfo {
@@ -84,6 +86,7 @@ export class AgentRuntime {
   private readonly rng: Rng;
   private readonly clock: Clock;
   private readonly log: (line: string) => void;
+  private readonly ledger: LedgerSink;
   private readonly internalDirs: string[];
   private readonly faults = new Map<string, FaultState>();
   private routeFaults: FaultState[] = [];
@@ -104,6 +107,7 @@ export class AgentRuntime {
     this.errors = new ErrorRing(opts.errorCapacity ?? 1000);
     this.internalDirs = opts.internalDirs ?? [];
     this.log = opts.log ?? ((line) => void process.stderr.write(`${line}\n`));
+    this.ledger = opts.ledger ?? nullLedger;
   }
 
   /** Logs a line once per key with the `[faultline-agent]` prefix. */
@@ -403,7 +407,28 @@ export class AgentRuntime {
     else for (const rec of this.fns) if (rec.faults.includes(fs)) rec.faults = rec.faults.filter((f) => f !== fs);
     this.ended.push({ id, kind: fs.fault.kind, reason, endedAt: this.clock.now(), hits: fs.fault.hits });
     if (this.ended.length > MAX_ENDED) this.ended.shift();
+    if (reason !== 'reverted') this.recordExpiry(fs.fault, reason);
     return fs.fault;
+  }
+
+  /** An `expire` event for a fault that ended inside the target; a failing sink is logged once and never reaches the caller. */
+  private recordExpiry(f: AgentFault, reason: 'expired' | 'maxHits'): void {
+    try {
+      this.ledger.record({
+        action: 'expire',
+        faultId: f.id,
+        kind: f.kind,
+        layer: 'agent',
+        target: describeTarget(f.target),
+        params: f.params,
+        actor: 'agent',
+        outcome: 'ok',
+        ttlMs: f.ttlMs,
+        detail: `${reason === 'expired' ? `TTL of ${f.ttlMs} ms reached` : `maxHits ${f.maxHits ?? '?'} reached`}; ${f.hits} hits in ${f.calls} calls`,
+      });
+    } catch (e) {
+      this.logOnce('ledger', `could not record the end of fault ${f.id} in the ledger (later failures are not logged): ${describeThrown(e).message}`);
+    }
   }
 
   revertAll(): AgentFault[] {

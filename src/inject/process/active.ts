@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ActiveFault } from '../../core/fault.js';
 import { FaultlineError } from '../../core/errors.js';
 import { compiledPath } from './paths.js';
-import type { RevertStep } from './plan.js';
+import { executePlan, type RevertStep } from './plan.js';
 import { readProcStat, signalChecked } from './proc.js';
 import { faultsDir, readJson, writeJsonAtomic } from './state.js';
 import { withoutFaketime } from './supervisor.js';
@@ -35,6 +35,25 @@ export function writeFaultFile(f: FaultFile): string {
   const file = faultFilePath(f.stateDir, f.fault.id);
   writeJsonAtomic(file, f);
   return file;
+}
+
+/**
+ * Rewrites an active fault's file (the final detail and plan after apply) when it is still there; returns false
+ * when it was claimed meanwhile (its TTL guard expired it, or someone reverted it, while it was being applied).
+ */
+export function updateFaultFile(f: FaultFile): boolean {
+  if (!existsSync(faultFilePath(f.stateDir, f.fault.id))) return false;
+  writeFaultFile(f);
+  return true;
+}
+
+/** Removes a fault whose apply failed: claims its file (so its guard finds nothing), stops the guard, runs the plan, drops the claim. */
+export async function abandonFault(stateDir: string, id: string): Promise<{ lines: string[]; errors: string[] }> {
+  const claimed = claimFault(stateDir, id);
+  killGuard(stateDir, id);
+  const done = claimed ? await executePlan(claimed.plan) : { lines: [], errors: [] };
+  finishClaim(stateDir, id);
+  return done;
 }
 
 export function readGuardInfo(stateDir: string, id: string): GuardInfo | undefined {

@@ -1,13 +1,16 @@
 /**
- * The process-fault injection API: admit → apply → record the fault file → start its TTL guard → ledger.
+ * The process-fault injection API: admit → record the fault file → start its TTL guard → apply → ledger, for
+ * faults whose revert plan is known in advance (pause, disk, kill, dependency, timeskew, clockdrift), so no moment
+ * exists in which the fault is applied and its TTL guard is not running. cpu and memory (whose helper PID is known
+ * only after apply, and whose helpers end by themselves at the TTL) are applied first and guarded after.
  * Early reverts and listing work from the fault files, so any process sharing the state folder (the CLI,
  * an experiment runner, a later `faultline revert`) sees and can end the same faults.
  */
 import type { ActiveFault, FaultRequest, InjectionGuard, LedgerSink } from '../../core/fault.js';
 import { describeTarget, newFaultId } from '../../core/fault.js';
 import { FaultlineError } from '../../core/errors.js';
-import { claimFault, finishClaim, killGuard, listFaultFiles, readGuardInfo, spawnGuard, waitForRevertsInFlight, writeFaultFile, type FaultFile } from './active.js';
-import { findProcessFault, PROCESS_FAULTS, type ResolvedTarget, type TargetNeed } from './faults/index.js';
+import { abandonFault, claimFault, finishClaim, killGuard, listFaultFiles, readGuardInfo, spawnGuard, updateFaultFile, waitForRevertsInFlight, writeFaultFile, type FaultFile, type GuardInfo } from './active.js';
+import { findProcessFault, PROCESS_FAULTS, type ApplyContext, type Applied, type ResolvedTarget, type TargetNeed } from './faults/index.js';
 import { executePlan } from './plan.js';
 import { ancestry, isSameProcess, readProcStatOrThrow } from './proc.js';
 import type { Supervisor } from './supervisor.js';
@@ -18,6 +21,12 @@ export interface ProcessFaultDeps {
   ledger: LedgerSink;
   guard: InjectionGuard;
   services: Supervisor;
+  /**
+   * Called right before the fault is applied, with its TTL guard when the guard starts first (faults with a revert
+   * plan known in advance); for tracing, and for tests that check the guard runs before the target is touched.
+   * A throw aborts the injection like a failing apply.
+   */
+  beforeApply?: (fault: ActiveFault, guard: GuardInfo | undefined) => void | Promise<void>;
 }
 
 export type RevertDeps = Pick<ProcessFaultDeps, 'stateDir' | 'ledger'> & { actor?: string };
@@ -80,9 +89,10 @@ function resolveTarget(req: FaultRequest, need: TargetNeed, services: Supervisor
 export async function injectProcessFault(req: FaultRequest, deps: ProcessFaultDeps): Promise<ActiveProcessFault> {
   const actor = req.actor ?? 'faultline';
   const target = describeTarget(req.target);
-  const fail = (e: unknown, action: 'refuse' | 'inject'): never => {
+  const fail = (e: unknown, action: 'refuse' | 'inject', more: readonly string[] = []): never => {
     const outcome = action === 'refuse' ? 'refused' : 'error';
-    deps.ledger.record({ action, faultId: '-', kind: req.kind, layer: 'process', target, params: req.params, actor, outcome, ttlMs: req.ttlMs, detail: (e as Error).message });
+    const detail = [e instanceof Error ? e.message : String(e), ...more].join('; ');
+    deps.ledger.record({ action, faultId: '-', kind: req.kind, layer: 'process', target, params: req.params, actor, outcome, ttlMs: req.ttlMs, detail });
     throw e;
   };
   if (!Number.isFinite(req.ttlMs) || req.ttlMs <= 0) {
@@ -104,14 +114,54 @@ export async function injectProcessFault(req: FaultRequest, deps: ProcessFaultDe
   const id = newFaultId('p');
   const startedAt = Date.now();
   const active: ActiveFault = { ...admitted, id, startedAt, expiresAt: startedAt + req.ttlMs, actor };
-  let applied;
+  const ctx: ApplyContext = { id, stateDir: deps.stateDir, services: deps.services, ttlMs: req.ttlMs, expiresAt: active.expiresAt };
+  const fileOf = (a: Applied): FaultFile => ({ version: 1, fault: active, plan: a.plan, detail: a.detail, stateDir: deps.stateDir });
+  const injected = (a: Applied, guardPid: number): ActiveProcessFault => {
+    deps.ledger.record({ action: 'inject', faultId: id, kind: req.kind, layer: 'process', target: describeTarget(active.target), params, actor, outcome: 'ok', ttlMs: req.ttlMs, detail: JSON.stringify(a.detail) });
+    return { ...active, detail: a.detail, guardPid, overdue: false };
+  };
+
+  // the guard first: it holds the plan while the fault is applied
+  let guard: GuardInfo | undefined;
+  if (fault.planAhead) {
+    let plan: Applied['plan'];
+    try {
+      plan = fault.planAhead(ctx, resolved, params);
+    } catch (e) {
+      return fail(e, 'inject');
+    }
+    writeFaultFile(fileOf({ plan, detail: { applying: true } }));
+    try {
+      guard = await spawnGuard(deps.stateDir, id);
+    } catch (e) {
+      await abandonFault(deps.stateDir, id);
+      return fail(e, 'inject');
+    }
+  }
+  let applied: Applied;
   try {
-    applied = await fault.apply({ id, stateDir: deps.stateDir, services: deps.services, ttlMs: req.ttlMs, expiresAt: active.expiresAt }, resolved, params);
+    await deps.beforeApply?.(active, guard);
+    applied = await fault.apply(ctx, resolved, params);
   } catch (e) {
+    if (guard) {
+      // a half-applied fault is undone by its plan (harmless when nothing was applied); the guard is stopped
+      const { lines, errors } = await abandonFault(deps.stateDir, id);
+      return fail(e, 'inject', [`reverted after the failed apply: ${[...lines, ...errors].join('; ')}`]);
+    }
     return fail(e, 'inject');
   }
-  const file: FaultFile = { version: 1, fault: active, plan: applied.plan, detail: applied.detail, stateDir: deps.stateDir };
-  writeFaultFile(file);
+  if (guard) {
+    if (updateFaultFile(fileOf(applied))) return injected(applied, guard.pid);
+    // its TTL ran out (or someone reverted it) while it was being applied: the plan may have run before apply
+    // finished, so once that revert is done, run it again
+    await waitForRevertsInFlight(deps.stateDir, 60_000);
+    const { lines, errors } = await executePlan(applied.plan);
+    const out = injected(applied, guard.pid);
+    deps.ledger.record({ action: 'revert', faultId: id, kind: req.kind, layer: 'process', target: describeTarget(active.target), params, actor, outcome: errors.length === 0 ? 'ok' : 'error', ttlMs: req.ttlMs, detail: `ended while it was being applied; plan run again: ${[...lines, ...errors].join('; ')}` });
+    return out;
+  }
+
+  writeFaultFile(fileOf(applied));
   let guardPid: number;
   try {
     guardPid = (await spawnGuard(deps.stateDir, id)).pid;
@@ -122,8 +172,7 @@ export async function injectProcessFault(req: FaultRequest, deps: ProcessFaultDe
     finishClaim(deps.stateDir, id);
     return fail(e, 'inject');
   }
-  deps.ledger.record({ action: 'inject', faultId: id, kind: req.kind, layer: 'process', target: describeTarget(active.target), params, actor, outcome: 'ok', ttlMs: req.ttlMs, detail: JSON.stringify(applied.detail) });
-  return { ...active, detail: applied.detail, guardPid, overdue: false };
+  return injected(applied, guardPid);
 }
 
 /** Active process faults recorded in the state folder, oldest first. */

@@ -13,7 +13,7 @@ export type RevertStep =
   | { op: 'unlink'; path: string }
   /** start the service (detached) unless it is already running */
   | { op: 'start-service'; service: ServiceConfig; stateDir: string }
-  /** stop the service and start it again with its own environment */
+  /** stop the service and start it again with its own environment, unless it already runs with it (a fault that was never applied) */
   | { op: 'restart-service'; service: ServiceConfig; stateDir: string };
 
 /** Runs every step (a failing step does not stop the others); returns one line per step and the errors. */
@@ -49,6 +49,8 @@ async function executeStep(step: RevertStep): Promise<string> {
       return `started ${step.service.name} (pid ${rec.pid})`;
     }
     case 'restart-service': {
+      const running = liveServiceRecord(step.stateDir, step.service.name);
+      if (running && !running.overrides) return `${step.service.name} already runs with its own environment (pid ${running.pid})`;
       await stopServiceProcess(step.stateDir, step.service.name, step.service.stopTimeoutMs);
       const rec = await startServiceProcess(step.service, { stateDir: step.stateDir });
       return `restarted ${step.service.name} (pid ${rec.pid})`;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -212,6 +212,27 @@ describe('agent lifetime', () => {
       const { faults, ended } = await t.client.faults();
       expect(faults).toEqual([]);
       expect(ended).toEqual([expect.objectContaining({ reason: 'expired' })]);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('records TTL and maxHits expiries in <stateDir>/events.jsonl', async () => {
+    const t = await startTarget();
+    try {
+      const byTtl = await t.client.inject({ kind: 'throw', target: { fn: 'fetchPrice' }, ttlMs: 300, params: { message: 'ledger' } });
+      const byHits = await t.client.inject({ kind: 'null', target: { fn: 'formatLabel' }, ttlMs: 30_000, maxHits: 1 });
+      expect((await get(t.port, '/label')).body).toEqual({ label: null });
+      const events = join(t.stateDir, 'events.jsonl');
+      const read = (): Array<Record<string, unknown>> =>
+        existsSync(events) ? readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+      const lines = await waitFor(() => (read().length >= 2 ? read() : undefined), 'two expire events', 5000);
+      expect(lines).toEqual([
+        expect.objectContaining({ action: 'expire', faultId: byHits.id, kind: 'null', layer: 'agent', target: 'fn=formatLabel', actor: 'agent', outcome: 'ok', ttlMs: 30_000 }),
+        expect.objectContaining({ action: 'expire', faultId: byTtl.id, kind: 'throw', layer: 'agent', target: 'fn=fetchPrice', params: { message: 'ledger' }, actor: 'agent', outcome: 'ok', ttlMs: 300 }),
+      ]);
+      expect(Date.parse(lines[1]?.ts as string) - byTtl.startedAt).toBeGreaterThanOrEqual(250);
+      expect((await get(t.port, '/price')).status).toBe(200);
     } finally {
       await t.stop();
     }

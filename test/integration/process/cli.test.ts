@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { register as registerFaults } from '../../../src/cli/commands/process-faults.js';
 import { register as registerServices } from '../../../src/cli/commands/services.js';
+import { register as registerAllFaults } from '../../../src/cli/commands/faults.js';
 import type { CliContext } from '../../../src/cli/context.js';
 import type { FaultlineConfig } from '../../../src/core/config-types.js';
 import { isFaultlineError } from '../../../src/core/errors.js';
@@ -54,6 +55,7 @@ async function run(...argv: string[]): Promise<unknown> {
   });
   registerServices(program, ctx);
   registerFaults(program, ctx);
+  registerAllFaults(program, ctx);
   printed = [];
   await program.parseAsync(argv, { from: 'user' });
   return printed[0];
@@ -77,14 +79,14 @@ describe('faultline up / inject / faults / status / revert / down', () => {
     const fault = (await run('inject', 'pause', '--service', 'web', '--ttl', '30s')) as { id: string; ttlMs: number };
     expect(fault.ttlMs).toBe(30_000);
     expect(readProcStat(web.pid)?.state).toBe('T');
-    expect(((await run('faults')) as Array<{ id: string }>).map((f) => f.id)).toEqual([fault.id]);
+    expect(((await run('faults')) as { faults: Array<{ id: string; layer: string }> }).faults.map((f) => [f.id, f.layer])).toEqual([[fault.id, 'process']]);
 
     const status = (await run('status')) as { services: Array<{ name: string; state: string; healthy?: boolean }>; faults: unknown[] };
     expect(status.services.find((s) => s.name === 'db')).toMatchObject({ state: 'up', healthy: true });
     expect(status.faults).toHaveLength(1);
 
     const reverted = (await run('revert', fault.id)) as Array<{ outcome: string }>;
-    expect(reverted).toMatchObject([{ outcome: 'ok' }]);
+    expect(reverted).toMatchObject([{ outcome: 'reverted', layer: 'process' }]);
     expect(readProcStat(web.pid)?.state).not.toBe('T');
 
     // the default TTL comes from the config; down reverts active faults before stopping

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FaultlineError, isFaultlineError } from '../../../src/core/errors.js';
 import { allowAll, memoryLedger, type FaultRequest, type InjectionGuard } from '../../../src/core/fault.js';
 import { injectProcessFault, listActiveFaults, revertAll, revertFault, type ProcessFaultDeps } from '../../../src/inject/process/inject.js';
 import { isSameProcess, parseProcStat, readProcStat, readRssBytes } from '../../../src/inject/process/proc.js';
+import { executePlan } from '../../../src/inject/process/plan.js';
 import { eventsFile } from '../../../src/inject/process/state.js';
 import { Supervisor } from '../../../src/inject/process/supervisor.js';
 import { freePort, getJson, serviceConfig, tempStateDir, waitFor, within } from './helpers.js';
@@ -206,6 +208,76 @@ describe('dependency', () => {
     expect(await getJson(`http://127.0.0.1:${dbPort}/now`, 300)).toBeUndefined();
     const back = await waitFor(() => getJson(`http://127.0.0.1:${dbPort}/now`, 300), 10_000);
     await waitFor(() => sup.running('db')?.pid === back.pid, 3000); // recorded by the guard
+  });
+});
+
+describe('the TTL guard starts before the fault is applied', () => {
+  it('pause: the guard runs and the fault is listed before SIGSTOP; the same guard ends it', async () => {
+    const [web] = await sup.start(['web']);
+    const seen: Array<{ guardAlive: boolean; state?: string; listed: Array<number | undefined> }> = [];
+    const f = await injectProcessFault(req('pause', { service: 'web' }, {}, 30_000), {
+      ...deps,
+      beforeApply: (_fault, guard) =>
+        void seen.push({
+          guardAlive: guard !== undefined && isSameProcess(guard.pid, guard.startTimeTicks),
+          state: readProcStat(web?.pid as number)?.state,
+          listed: listActiveFaults(deps.stateDir).map((a) => a.guardPid),
+        }),
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.guardAlive).toBe(true);
+    expect(seen[0]?.state).not.toBe('T');
+    expect(seen[0]?.listed).toEqual([f.guardPid]);
+    expect(readProcStat(web?.pid as number)?.state).toBe('T');
+    expect(listActiveFaults(deps.stateDir)).toEqual([expect.objectContaining({ id: f.id, guardPid: f.guardPid, detail: expect.objectContaining({ stopped: true }) })]);
+  });
+
+  it('dependency and disk: the guard runs before the service is stopped / the file is written', async () => {
+    await sup.start(['db']);
+    const dir = tempStateDir();
+    try {
+      const seen: Array<{ guardAlive: boolean; db: boolean; files: string[] }> = [];
+      const beforeApply: ProcessFaultDeps['beforeApply'] = (_f, guard) =>
+        void seen.push({ guardAlive: guard !== undefined && isSameProcess(guard.pid, guard.startTimeTicks), db: sup.running('db') !== undefined, files: readdirSync(dir.dir) });
+      await injectProcessFault(req('dependency', { service: 'db' }, {}, 30_000), { ...deps, beforeApply });
+      await injectProcessFault(req('disk', {}, { dir: dir.dir, size: '1MiB' }, 30_000), { ...deps, beforeApply });
+      expect(seen).toEqual([
+        { guardAlive: true, db: true, files: [] },
+        { guardAlive: true, db: false, files: [] },
+      ]);
+      expect(readdirSync(dir.dir)).toHaveLength(1);
+    } finally {
+      await revertAll(deps);
+      dir.cleanup();
+    }
+  });
+
+  it('a failing apply stops the guard, removes the fault file and records the error', async () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const pid = await waitFor(() => (child.pid !== undefined && readProcStat(child.pid) ? child.pid : undefined), 2000);
+    const exited = new Promise((r) => child.once('exit', r));
+    let guardPid = 0;
+    const e = await injectProcessFault(req('pause', { pid }, {}, 30_000), {
+      ...deps,
+      beforeApply: async (_f, guard) => {
+        guardPid = guard?.pid as number;
+        child.kill('SIGKILL'); // the target goes away between the guard's start and SIGSTOP
+        await exited;
+      },
+    }).catch((x: unknown) => x);
+    expect(isFaultlineError(e) && e.code).toBe('FL_ERR_PROCESS_NOT_FOUND');
+    expect(guardPid).toBeGreaterThan(0);
+    await waitFor(() => !isSameProcess(guardPid), 2000);
+    expect(listActiveFaults(deps.stateDir)).toEqual([]);
+    expect(readdirSync(join(deps.stateDir, 'faults'))).toEqual([]);
+    expect(deps.ledger.events).toEqual([expect.objectContaining({ action: 'inject', outcome: 'error', faultId: '-' })]);
+  });
+
+  it('restart-service leaves a service that already runs with its own environment alone', async () => {
+    const [web] = await sup.start(['web']);
+    const { lines } = await executePlan([{ op: 'restart-service', service: serviceConfig('web', webPort), stateDir: deps.stateDir }]);
+    expect(lines).toEqual([`web already runs with its own environment (pid ${web?.pid})`]);
+    expect(sup.running('web')?.pid).toBe(web?.pid);
   });
 });
 

@@ -24,7 +24,7 @@ function target(): ChildProcess & { pid: number } {
 }
 
 /** starts the controller fixture and resolves with the fault it printed */
-async function controller(stateDir: string, pid: number, ttlMs: number, mode: 'idle' | 'hold'): Promise<{ proc: ChildProcess; fault: { id: string; expiresAt: number }; lines: string[]; exit: Promise<{ code: number | null; signal: string | null; stderr: string }> }> {
+async function controller(stateDir: string, pid: number, ttlMs: number, mode: 'idle' | 'hold' | 'die-applying'): Promise<{ proc: ChildProcess; fault: { id: string; expiresAt: number; guardPid?: number }; lines: string[]; exit: Promise<{ code: number | null; signal: string | null; stderr: string }> }> {
   const proc = spawn(process.execPath, [CONTROLLER, stateDir, String(pid), String(ttlMs), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(proc);
   let stderr = '';
@@ -69,6 +69,22 @@ describe('TTL guard', () => {
     }, 3000);
     expect(expired).toMatchObject({ faultId: fault.id, actor: 'ttl-guard', outcome: 'ok' });
     expect(listActiveFaults(stateDir)).toEqual([]);
+  });
+
+  it('resumes the target at the TTL when the controller dies the moment the target is stopped (the guard runs first)', async () => {
+    const stateDir = setup();
+    const t = target();
+    await waitFor(() => readProcStat(t.pid), 2000);
+    const { fault, exit } = await controller(stateDir, t.pid, 1500, 'die-applying');
+    expect(isSameProcess(fault.guardPid as number)).toBe(true);
+    expect((await exit).signal).toBe('SIGKILL');
+    expect(readProcStat(t.pid)?.state).toBe('T');
+    expect(isSameProcess(fault.guardPid as number)).toBe(true);
+    await waitFor(() => readProcStat(t.pid)?.state !== 'T', 8000);
+    expect(within(Date.now(), fault.expiresAt, 1500)).toBe(true);
+    const events = await waitFor(() => (existsSync(eventsFile(stateDir)) ? readFileSync(eventsFile(stateDir), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; faultId: string; actor: string }) : undefined), 3000);
+    expect(events).toEqual([expect.objectContaining({ action: 'expire', faultId: fault.id, actor: 'ttl-guard' })]);
+    await waitFor(() => listActiveFaults(stateDir).length === 0, 3000);
   });
 
   it('SIGINT to a controller holding its faults reverts them before the TTL', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/core/clock.js';
 import { isFaultlineError } from '../../../src/core/errors.js';
+import { memoryLedger } from '../../../src/core/fault.js';
 import { AgentRuntime } from '../../../src/inject/agent/runtime.js';
 
 /** A clock the test moves by hand. */
@@ -185,6 +186,44 @@ describe('AgentRuntime faults', () => {
     clock.advance(1);
     expect(label('x')).toBe('label:x');
     expect(rt.endedFaults()).toMatchObject([{ id: f.id, reason: 'expired' }]);
+  });
+
+  it('records an expire event in the ledger at the TTL and at maxHits, none on revert', () => {
+    const clock = manualClock();
+    const ledger = memoryLedger();
+    const rt = new AgentRuntime({ seed: 1, clock, ledger, log: () => undefined });
+    const label = rt.wrap(function formatLabel(t: string) {
+      return t;
+    }, URL_, ['formatLabel']) as (t: string) => string;
+    const byTtl = rt.addFault({ kind: 'null', target: { module: 'price.mjs', fn: 'formatLabel' }, ttlMs: 500, probability: 0 });
+    label('a');
+    clock.advance(500);
+    const byHits = rt.addFault({ kind: 'null', target: { fn: 'formatLabel' }, ttlMs: 1000, maxHits: 1, params: {} });
+    label('b');
+    const reverted = rt.addFault({ kind: 'null', target: { fn: 'formatLabel' }, ttlMs: 1000 });
+    rt.endFault(reverted.id, 'reverted');
+    expect(ledger.events).toEqual([
+      expect.objectContaining({ action: 'expire', faultId: byTtl.id, kind: 'null', layer: 'agent', target: 'module=price.mjs,fn=formatLabel', params: {}, actor: 'agent', outcome: 'ok', ttlMs: 500, detail: 'TTL of 500 ms reached; 0 hits in 1 calls' }),
+      expect.objectContaining({ action: 'expire', faultId: byHits.id, layer: 'agent', target: 'fn=formatLabel', outcome: 'ok', detail: 'maxHits 1 reached; 1 hits in 1 calls' }),
+    ]);
+  });
+
+  it('a failing ledger never reaches the target and is logged once', () => {
+    const clock = manualClock();
+    const logs: string[] = [];
+    const rt = new AgentRuntime({ clock, log: (l) => logs.push(l), ledger: { record: () => { throw new Error('EROFS: read-only file system'); } } });
+    const label = rt.wrap(function formatLabel(t: string) {
+      return t;
+    }, URL_, ['formatLabel']) as (t: string) => string;
+    rt.addFault({ kind: 'null', target: { fn: 'formatLabel' }, ttlMs: 1000, maxHits: 1 });
+    expect(label('a')).toBeNull();
+    rt.addFault({ kind: 'null', target: { fn: 'formatLabel' }, ttlMs: 1000, maxHits: 1 });
+    expect(label('b')).toBeNull();
+    rt.addFault({ kind: 'null', target: { fn: 'formatLabel' }, ttlMs: 10 });
+    expect(() => clock.advance(10)).not.toThrow();
+    expect(label('c')).toBe('c');
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatch(/^\[faultline-agent\] could not record the end of fault .* EROFS/);
   });
 
   it('faults reach functions registered after them', () => {

@@ -1,6 +1,6 @@
 /** clockdrift: restarts a supervised service with its wall clock running at a rate (libfaketime FAKETIME="+0 x1.5"); reverted by a restart without. */
 import { FaultlineError } from '../../../core/errors.js';
-import { FAKETIME_OFFSET, restartUnderFaketime } from './faketime.js';
+import { FAKETIME_OFFSET, restartUnderFaketime, restartWithoutFaketime } from './faketime.js';
 import { numberParam, onlyKnown, stringParam } from './params.js';
 import { defineFault } from './types.js';
 
@@ -17,5 +17,6 @@ export const clockdrift = defineFault({
     }
     return { rate, offset };
   },
+  planAhead: (ctx, t) => restartWithoutFaketime('clockdrift', ctx, t),
   apply: (ctx, t, p) => restartUnderFaketime('clockdrift', ctx, t, `${p.offset} x${p.rate}`),
 });

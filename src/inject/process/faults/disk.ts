@@ -7,7 +7,9 @@ import { promisify } from 'node:util';
 import { FaultlineError } from '../../../core/errors.js';
 import { findExecutable } from '../tools.js';
 import { bytesParam, onlyKnown, stringParam } from './params.js';
-import { defineFault } from './types.js';
+import { defineFault, type ApplyContext } from './types.js';
+
+const fillFile = (ctx: ApplyContext, dir: string): string => join(dir, `faultline-fill-${ctx.id}.bin`);
 
 const CHUNK = 8 * 1024 * 1024;
 
@@ -33,6 +35,7 @@ export const disk = defineFault({
     const dir = stringParam('disk', params, 'dir', tmpdir());
     return { dir: isAbsolute(dir) ? dir : resolve(dir), size: bytesParam('disk', params, 'size') };
   },
+  planAhead: (ctx, _t, p) => [{ op: 'unlink', path: fillFile(ctx, p.dir) }],
   async apply(ctx, _t, p) {
     const st = await stat(p.dir).catch(() => undefined);
     if (!st?.isDirectory()) throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `disk: param "dir" (${p.dir}) is not an existing directory`);
@@ -41,7 +44,7 @@ export const disk = defineFault({
     if (p.size > free) {
       throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `disk: param "size" (${p.size} bytes) is more than the ${free} bytes free in ${p.dir}; use a smaller size`);
     }
-    const file = join(p.dir, `faultline-fill-${ctx.id}.bin`);
+    const file = fillFile(ctx, p.dir);
     let method = 'write';
     const fallocate = findExecutable('fallocate');
     try {

@@ -2,7 +2,10 @@
 import { FaultlineError } from '../../../core/errors.js';
 import { readProcStat, signalChecked } from '../proc.js';
 import { onlyKnown } from './params.js';
-import { defineFault } from './types.js';
+import { defineFault, type ResolvedTarget } from './types.js';
+import type { RevertStep } from '../plan.js';
+
+const resume = (t: ResolvedTarget): RevertStep[] => [{ op: 'signal', pid: t.pid as number, startTimeTicks: t.startTimeTicks as number, signal: 'SIGCONT', group: t.group }];
 
 export const pause = defineFault({
   kind: 'pause',
@@ -12,6 +15,7 @@ export const pause = defineFault({
     onlyKnown('pause', params, []);
     return {};
   },
+  planAhead: (_ctx, t) => resume(t),
   async apply(_ctx, t) {
     const pid = t.pid as number;
     const startTimeTicks = t.startTimeTicks as number;
@@ -25,6 +29,6 @@ export const pause = defineFault({
       await new Promise((r) => setTimeout(r, 5));
       state = readProcStat(pid)?.state;
     }
-    return { plan: [{ op: 'signal', pid, startTimeTicks, signal: 'SIGCONT', group: t.group }], detail: { pid, group: t.group, stopped: state === 'T' } };
+    return { plan: resume(t), detail: { pid, group: t.group, stopped: state === 'T' } };
   },
 });

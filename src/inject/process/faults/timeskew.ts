@@ -1,6 +1,6 @@
 /** timeskew: restarts a supervised service with its wall clock shifted (libfaketime FAKETIME="+2h"); reverted by a restart without. */
 import { FaultlineError } from '../../../core/errors.js';
-import { FAKETIME_OFFSET, restartUnderFaketime } from './faketime.js';
+import { FAKETIME_OFFSET, restartUnderFaketime, restartWithoutFaketime } from './faketime.js';
 import { onlyKnown, stringParam } from './params.js';
 import { defineFault } from './types.js';
 
@@ -16,5 +16,6 @@ export const timeskew = defineFault({
     }
     return { offset };
   },
+  planAhead: (ctx, t) => restartWithoutFaketime('timeskew', ctx, t),
   apply: (ctx, t, p) => restartUnderFaketime('timeskew', ctx, t, p.offset),
 });

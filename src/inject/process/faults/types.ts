@@ -42,6 +42,15 @@ export interface ProcessFault<P extends Record<string, unknown> = Record<string,
   target: TargetNeed;
   /** checks and normalises params (units parsed, defaults applied); throws FL_ERR_INVALID_ARGUMENT naming the param */
   validate(params: Record<string, unknown>): P;
+  /**
+   * The revert plan, when it follows from the target and params alone (a PID and start time to SIGCONT, a path to
+   * remove, a service to start). The injector then writes it and starts the TTL guard BEFORE apply(), so a controller
+   * killed while applying still leaves a fault that ends at its TTL. Also checks the preconditions apply() needs.
+   * Executing the plan must be harmless when apply() never ran or failed half-way; apply() returns the same plan.
+   * Faults without it (cpu, memory: the helper's PID is known only after apply) get their guard after apply(), and
+   * their helpers end by themselves at the TTL.
+   */
+  planAhead?(ctx: ApplyContext, target: ResolvedTarget, params: P): RevertStep[];
   apply(ctx: ApplyContext, target: ResolvedTarget, params: P): Promise<Applied>;
 }
 
