@@ -16,6 +16,20 @@ export function routeMatches(pattern: string, route: string): boolean {
   return re.test(rp);
 }
 
+const globRe = (glob: string): RegExp => new RegExp('^' + glob.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+
+/**
+ * True when a fault's route (which may itself be a glob, e.g. a proxy toxic on "*") can touch a request that
+ * the protected pattern covers: either glob matches a sample path of the other.
+ */
+export function routesOverlap(protectedPattern: string, faultRoute: string): boolean {
+  const [pm, pp] = splitRoute(protectedPattern);
+  const [fm, fp] = splitRoute(faultRoute);
+  if (pm && fm && pm !== fm && fm !== '*' && pm !== '*') return false;
+  const sample = (g: string): string => g.replace(/\*/g, 'x');
+  return globRe(pp).test(sample(fp)) || globRe(fp).test(sample(pp)) || globRe(fp).test(pp);
+}
+
 function splitRoute(r: string): [string | undefined, string] {
   const m = /^([A-Z]+)\s+(\S+)$/.exec(r.trim());
   return m ? [m[1], m[2] as string] : [undefined, r.trim()];
@@ -47,7 +61,7 @@ export function createGuard(config: Pick<FaultlineConfig, 'safeZones' | 'profile
       if (t.service !== undefined && z.services.includes(t.service)) refuse('safeZones.services', `service "${t.service}" is never touched`, req);
       if (t.proxy !== undefined && z.proxies.includes(t.proxy)) refuse('safeZones.proxies', `proxy "${t.proxy}" is never touched`, req);
       if (t.route !== undefined) {
-        const hit = z.routes.find((p) => routeMatches(p, t.route as string));
+        const hit = z.routes.find((p) => routesOverlap(p, t.route as string));
         if (hit !== undefined) refuse('safeZones.routes', `route "${t.route}" matches protected "${hit}"`, req);
       }
       if (t.pid !== undefined) {

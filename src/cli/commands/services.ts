@@ -90,6 +90,20 @@ export const register: RegisterCommands = (program, ctx) => {
     });
 
   program
+    .command('restart')
+    .description('restart services started by `faultline up` (stop, start, wait until healthy); process faults on them are reverted first')
+    .argument('<service...>', 'services to restart')
+    .action(async (names: string[]) => {
+      const c = ctx();
+      const sup = supervisor(c);
+      for (const n of names) sup.configOrThrow(n);
+      const reverted = await revertAll({ stateDir: sup.stateDir, ledger: c.ledger(), actor: 'cli' }, { services: names });
+      const records: ServiceRecord[] = [];
+      for (const n of names) records.push(await sup.restart(n));
+      c.print({ restarted: records, reverted: reverted.map((r) => r.fault.id) }, () => [...reverted.map((r) => `reverted ${r.fault.id} (${r.fault.kind})`), ...records.map(describeRecord)].join('\n'));
+    });
+
+  program
     .command('status')
     .description('show each service (PID, up/down, health, uptime) and the active process faults')
     .action(async () => {

@@ -89,6 +89,14 @@ describe('faultline up / inject / faults / status / revert / down', () => {
     expect(reverted).toMatchObject([{ outcome: 'reverted', layer: 'process' }]);
     expect(readProcStat(web.pid)?.state).not.toBe('T');
 
+    // restart reverts the service's faults and starts it again under a new PID
+    await run('inject', 'pause', '--service', 'web', '--ttl', '30s');
+    const restarted = (await run('restart', 'web')) as { restarted: Array<{ pid: number }>; reverted: string[] };
+    expect(restarted.reverted).toHaveLength(1);
+    expect(restarted.restarted[0]?.pid).not.toBe(web.pid);
+    web.pid = restarted.restarted[0]?.pid as number;
+    expect(await codeOf(run('restart', 'ghost'))).toBe('FL_ERR_SERVICE_NOT_FOUND');
+
     // the default TTL comes from the config; down reverts active faults before stopping
     const second = (await run('inject', 'pause', '--service', 'web')) as { ttlMs: number };
     expect(second.ttlMs).toBe(30_000);

@@ -203,7 +203,7 @@ describe('AgentRuntime faults', () => {
     const reverted = rt.addFault({ kind: 'null', target: { fn: 'formatLabel' }, ttlMs: 1000 });
     rt.endFault(reverted.id, 'reverted');
     expect(ledger.events).toEqual([
-      expect.objectContaining({ action: 'expire', faultId: byTtl.id, kind: 'null', layer: 'agent', target: 'module=price.mjs,fn=formatLabel', params: {}, actor: 'agent', outcome: 'ok', ttlMs: 500, detail: 'TTL of 500 ms reached; 0 hits in 1 calls' }),
+      expect.objectContaining({ action: 'expire', faultId: byTtl.id, kind: 'null', layer: 'agent', target: 'fn=formatLabel,module=price.mjs', params: {}, actor: 'agent', outcome: 'ok', ttlMs: 500, detail: 'TTL of 500 ms reached; 0 hits in 1 calls' }),
       expect.objectContaining({ action: 'expire', faultId: byHits.id, layer: 'agent', target: 'fn=formatLabel', outcome: 'ok', detail: 'maxHits 1 reached; 1 hits in 1 calls' }),
     ]);
   });

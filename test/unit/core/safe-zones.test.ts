@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/core/config.js';
 import type { ActiveFault, FaultRequest } from '../../../src/core/fault.js';
-import { createGuard, routeMatches } from '../../../src/core/safe-zones.js';
+import { createGuard, routeMatches, routesOverlap } from '../../../src/core/safe-zones.js';
 
 const cfg = parseConfig(
   `services:
@@ -38,6 +38,16 @@ describe('safe zones', () => {
     expect(routeMatches('/admin/*', 'DELETE /admin/users/1')).toBe(true);
     expect(routeMatches('/admin/*', '/public')).toBe(false);
   });
+  it('sees overlap between a protected route and a fault aimed at a route glob', () => {
+    expect(routesOverlap('GET /health', '*')).toBe(true);
+    expect(routesOverlap('GET /health', 'GET /*')).toBe(true);
+    expect(routesOverlap('GET /health', 'POST /*')).toBe(false);
+    expect(routesOverlap('/admin/*', '/admin/users')).toBe(true);
+    expect(routesOverlap('/admin/*', '/api/*')).toBe(false);
+    expect(routesOverlap('/admin/*', '/ad*')).toBe(true);
+    expect(codeOf(() => guard.admit(req({ layer: 'proxy', kind: 'http_status', target: { proxy: 'x', route: '*' } }), []))).toMatch(/safeZones.routes/);
+  });
+
   it('refuses each protected target, naming the rule', () => {
     expect(codeOf(() => guard.admit(req({ target: { service: 'db' } }), []))).toMatch(/FL_ERR_SAFE_ZONE refused by safeZones.services/);
     expect(codeOf(() => guard.admit(req({ target: { route: 'GET /health' } }), []))).toMatch(/safeZones.routes/);
