@@ -1,35 +1,57 @@
 /**
- * Cost of the idle in-process agent: requests/s of a small HTTP server whose handler calls an
- * instrumented exported function per request, started with `--import dist/inject/agent/register.js`
- * and without. Both servers run side by side; a keep-alive load generator in its own process loads
- * one at a time, in interleaved rounds (A B, B A, …); the ratio of the medians is printed, together
- * with the server's CPU time per request (from /proc/<pid>/stat), which background load on a shared
- * machine disturbs far less than wall-clock throughput. A last part times the wrapper itself in
- * process: an idle wrapped call against a direct call.
+ * Cost of the idle in-process agent: requests/s and CPU time per request of a small HTTP server whose handler
+ * calls an instrumented exported function per request, started with `--import dist/inject/agent/register.js`
+ * (B) and without (A), next to an A/A control: a second server without the agent (A′) measured the same way, so
+ * the noise floor is printed beside the figure.
  *
- * Run: npx tsc -p tsconfig.json && npx tsx bench/agent.ts [--rounds 6] [--seconds 3] [--connections 16] [--pin]
+ * Method: the three servers are started once and kept warm (or, with --restart, started anew every round); one
+ * load generator in its own process, alive for the whole run, with a fixed number of keep-alive TCP connections
+ * per server (raw HTTP/1.1 over net.Socket, one request in flight per connection, so the server is the
+ * bottleneck). A round gives every server two slots of --slot seconds in palindromic order (XYZ ZYX: the
+ * three-server form of ABBA/BAAB; rotated and mirrored from round to round, so no server always comes first or
+ * right after another), each slot preceded by --prime ms of unmeasured load on the same server; warm-up rounds
+ * are discarded. Figures: the median of the per-round ratios with a bootstrap 95 % confidence interval (rounds
+ * resampled, seeded), and each server's CPU time per request from /proc/<pid>/stat (utime + stime) over all
+ * measured slots, with a bootstrap interval of the ratio.
+ *
+ * Run: npx tsc -p tsconfig.json && npx tsx bench/agent.ts [--rounds 30] [--warmup 3] [--slot 0.4] [--prime 100]
+ *        [--connections 8] [--seed 1] [--restart] [--pin] [--agent-import FILE]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRng, type Rng } from '../src/core/rng.js';
 import { AgentClient } from '../src/inject/agent/client.js';
 import { AgentRuntime } from '../src/inject/agent/runtime.js';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const REGISTER = join(REPO, 'dist/inject/agent/register.js');
+const AGENT_IMPORT_AT = process.argv.indexOf('--agent-import');
+/** --agent-import FILE: what B imports instead of the agent (to find where a cost comes from, e.g. a copy with a step left out) */
+const REGISTER = AGENT_IMPORT_AT > 0 ? resolve(process.argv[AGENT_IMPORT_AT + 1] as string) : join(REPO, 'dist/inject/agent/register.js');
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 }
-const ROUNDS = arg('rounds', 6);
-const SECONDS = arg('seconds', 3);
-const CONNECTIONS = arg('connections', 16);
-/** --pin (taskset, 2+ CPUs): servers on CPU 1, the load generator on CPU 0; helps on a quiet machine, hurts on a busy one */
+/**
+ * Servers are started anew for every generation: a process has a speed of its own (±2–4 % here, fixed for its
+ * lifetime, even with ASLR off and fixed V8 seeds), which rounds with the same processes cannot average out.
+ */
+const GENERATIONS = arg('generations', 12);
+const ROUNDS = arg('rounds', 3);
+/** load on each new server before its first round (JIT warm-up), not measured */
+const WARMUP_MS = arg('warmup-ms', 1000);
+const SLOT_S = arg('slot', 0.4);
+/** load put on a server right before each of its slots, not measured: every slot starts on a hot server, whatever ran before */
+const PRIME_MS = arg('prime', 100);
+const CONNECTIONS = arg('connections', 8);
+const SEED = arg('seed', 1);
+/** --pin (taskset, 2+ CPUs): servers on CPU 1, the load generator on CPU 0 */
 const PIN = process.argv.includes('--pin') && existsSync('/usr/bin/taskset') && os.cpus().length >= 2;
-const pinned = (cpu: number, args: string[]): [string, string[]] => (PIN ? ['/usr/bin/taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args]);
+const BOOTSTRAP = 10_000;
+const CLK_TCK = 100;
 
 const APP = `
 import http from 'node:http';
@@ -43,51 +65,78 @@ const server = http.createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 });
-server.keepAliveTimeout = 60_000;
+server.keepAliveTimeout = 600_000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
 `;
 
+/**
+ * The load generator: keeps CONNECTIONS raw keep-alive sockets per port; on {port, ms} it drives them (one request
+ * in flight per socket) for ms and answers {responses, errors, elapsedMs} once every socket is idle again.
+ */
 const LOADGEN = `
-import http from 'node:http';
-const [port, connections, seconds, warmup] = process.argv.slice(2).map(Number);
-const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-let done = 0;
-let counting = false;
-let stop = false;
-function one() {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/item-' + (done % 100), agent }, (res) => {
-      res.resume();
-      res.on('end', resolve);
-    });
-    req.on('error', reject);
+import net from 'node:net';
+const CONNECTIONS = Number(process.argv[2]);
+const requests = Array.from({ length: 100 }, (_, i) => Buffer.from('GET /item-' + i + ' HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n', 'latin1'));
+const pools = new Map();
+let run;
+function open(port) {
+  const c = { s: net.connect(port, '127.0.0.1'), pending: '', busy: false, i: 0 };
+  c.s.setNoDelay(true);
+  c.ready = new Promise((res, rej) => { c.s.once('connect', res); c.s.once('error', rej); });
+  c.s.on('error', () => {});
+  c.s.on('close', () => { if (pools.get(port)?.includes(c)) pools.delete(port); if (c.busy) { c.busy = false; run.errors++; maybeDone(); } });
+  c.s.on('data', (chunk) => {
+    c.pending += chunk.toString('latin1');
+    for (;;) {
+      const end = c.pending.indexOf('\\r\\n\\r\\n');
+      if (end < 0) return;
+      const m = /content-length: *(\\d+)/i.exec(c.pending.slice(0, end));
+      const total = end + 4 + (m ? Number(m[1]) : 0);
+      if (c.pending.length < total) return;
+      if (c.pending.startsWith('HTTP/1.1 200')) run.responses++; else run.errors++;
+      c.pending = c.pending.slice(total);
+      if (performance.now() < run.deadline) send(c);
+      else { c.busy = false; run.last = performance.now(); maybeDone(); }
+    }
   });
+  return c;
 }
-let all = 0;
-async function worker() {
-  while (!stop) {
-    await one();
-    all++;
-    if (counting) done++;
-  }
+function send(c) { c.i = (c.i + 1) % 100; c.s.write(requests[c.i]); }
+function maybeDone() {
+  const pool = pools.get(run.port) ?? [];
+  if (run.done || pool.some((c) => c.busy)) return;
+  run.done = true;
+  process.send({ responses: run.responses, errors: run.errors, elapsedMs: run.last - run.t0 });
 }
-const workers = Array.from({ length: connections }, worker);
-await new Promise((r) => setTimeout(r, warmup * 1000));
-counting = true;
-const t0 = performance.now();
-await new Promise((r) => setTimeout(r, seconds * 1000));
-counting = false;
-const elapsed = (performance.now() - t0) / 1000;
-const requests = done;
-stop = true;
-
-await Promise.all(workers);
-agent.destroy();
-process.stdout.write(JSON.stringify({ requests, all, seconds: elapsed, rps: requests / elapsed }) + '\\n');
+process.on('message', async ({ port, ms, reset }) => {
+  if (reset) { for (const c of pools.get(port) ?? []) c.s.destroy(); pools.delete(port); process.send({ ok: true }); return; }
+  if (!pools.has(port)) pools.set(port, Array.from({ length: CONNECTIONS }, () => open(port)));
+  const pool = pools.get(port);
+  await Promise.all(pool.map((c) => c.ready));
+  run = { port, responses: 0, errors: 0, done: false, t0: performance.now(), last: performance.now() };
+  run.deadline = run.t0 + ms;
+  for (const c of pool) { c.busy = true; send(c); }
+});
 `;
 
-function startServer(dir: string, withAgent: boolean): Promise<{ child: ChildProcess; port: number; stateDir: string }> {
-  const stateDir = mkdtempSync(join(dir, withAgent ? 'with-' : 'without-'));
+type Name = 'A' | 'A2' | 'B';
+interface Server {
+  name: Name;
+  child: ChildProcess;
+  port: number;
+  stateDir: string;
+}
+interface Slot {
+  responses: number;
+  elapsedMs: number;
+  cpuTicks: number;
+}
+
+const pinned = (cpu: number, args: string[]): [string, string[]] => (PIN ? ['/usr/bin/taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args]);
+
+function startServer(dir: string, name: Name): Promise<Server> {
+  const withAgent = name === 'B';
+  const stateDir = mkdtempSync(join(dir, `${name}-`));
   const env: NodeJS.ProcessEnv = { ...process.env, FAULTLINE_STATE_DIR: stateDir };
   delete env.NODE_OPTIONS;
   const [cmd, args] = pinned(1, [...(withAgent ? ['--import', REGISTER] : []), join(dir, 'app.mjs')]);
@@ -96,39 +145,76 @@ function startServer(dir: string, withAgent: boolean): Promise<{ child: ChildPro
     let out = '';
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
-      if (out.includes('\n')) res({ child, port: (JSON.parse(out) as { port: number }).port, stateDir });
+      if (out.includes('\n')) res({ name, child, port: (JSON.parse(out) as { port: number }).port, stateDir });
     });
-    child.once('exit', (code) => rej(new Error(`server exited with ${code}`)));
+    child.once('exit', (code) => rej(new Error(`server ${name} exited with ${code}`)));
   });
 }
 
-/** user + system CPU time of a process, in ms (Linux) */
-function cpuMs(pid: number): number {
+async function stopServer(s: Server): Promise<void> {
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
+  const gone = new Promise((r) => s.child.once('exit', r));
+  s.child.kill('SIGKILL');
+  await gone;
+}
+
+/** user + system CPU time of a process, in clock ticks (Linux /proc/<pid>/stat fields 14 and 15) */
+function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  return Number(fields[11]) + Number(fields[12]);
 }
 
-interface Load {
-  rps: number;
-  /** server CPU µs per request, warm-up included */
-  cpuUsPerReq: number;
-}
-
-function load(dir: string, server: { child: ChildProcess; port: number }, warmupS: number): Promise<Load> {
-  const pid = server.child.pid as number;
-  const port = server.port;
-  const cpu0 = cpuMs(pid);
-  return new Promise((res, rej) => {
-    const [cmd, args] = pinned(0, [join(dir, 'loadgen.mjs'), String(port), String(CONNECTIONS), String(SECONDS), String(warmupS)]);
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => {
-      if (code !== 0) return rej(new Error(`load generator exited with ${code}`));
-      const r = JSON.parse(out) as { rps: number; all: number };
-      res({ rps: r.rps, cpuUsPerReq: ((cpuMs(pid) - cpu0) * 1000) / r.all });
+class LoadGen {
+  private readonly child: ChildProcess;
+  constructor(dir: string) {
+    writeFileSync(join(dir, 'loadgen.mjs'), LOADGEN);
+    this.child = PIN
+      ? spawn('/usr/bin/taskset', ['-c', '0', process.execPath, join(dir, 'loadgen.mjs'), String(CONNECTIONS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+      : fork(join(dir, 'loadgen.mjs'), [String(CONNECTIONS)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  }
+  private ask<T>(msg: object): Promise<T> {
+    return new Promise((res, rej) => {
+      const onExit = (code: number | null): void => rej(new Error(`load generator exited with ${code}`));
+      this.child.once('exit', onExit);
+      this.child.once('message', (m) => {
+        this.child.off('exit', onExit);
+        res(m as T);
+      });
+      this.child.send(msg);
     });
-  });
+  }
+  async slot(s: Server, ms: number): Promise<Slot> {
+    if (PRIME_MS > 0) await this.ask({ port: s.port, ms: PRIME_MS });
+    const pid = s.child.pid as number;
+    const c0 = cpuTicks(pid);
+    const r = await this.ask<{ responses: number; errors: number; elapsedMs: number }>({ port: s.port, ms });
+    if (r.errors > 0) throw new Error(`server ${s.name}: ${r.errors} failed requests`);
+    return { responses: r.responses, elapsedMs: r.elapsedMs, cpuTicks: cpuTicks(pid) - c0 };
+  }
+  reset(s: Server): Promise<unknown> {
+    return this.ask({ port: s.port, reset: true });
+  }
+  stop(): void {
+    this.child.kill('SIGKILL');
+  }
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))] as number;
+
+/** 95 % percentile-bootstrap interval of stat over items (resampled with replacement). */
+function bootstrap<T>(items: readonly T[], stat: (xs: readonly T[]) => number, rng: Rng): [number, number] {
+  const out: number[] = [];
+  for (let b = 0; b < BOOTSTRAP; b++) {
+    const sample = Array.from({ length: items.length }, () => items[rng.int(0, items.length - 1)] as T);
+    out.push(stat(sample));
+  }
+  out.sort((a, b) => a - b);
+  return [quantile(out, 0.025), quantile(out, 0.975)];
 }
 
 /** ns per call of a direct call and of an idle wrapped call (best of 5 runs each, interleaved). */
@@ -156,74 +242,116 @@ function wrapperCost(): { direct: number; wrapped: number; calls: number } {
   return { direct, wrapped: wrappedNs, calls };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
+/** One round: two slots per server. */
+type Round = Record<Name, Slot[]>;
+/** the three-server form of ABBA/BAAB: a palindrome (XYZ ZYX), rotated and mirrored from round to round */
+const ROTATIONS: Name[][] = [
+  ['A', 'A2', 'B'],
+  ['A2', 'B', 'A'],
+  ['B', 'A', 'A2'],
+];
+function orderOf(r: number): Name[] {
+  const base = ROTATIONS[r % 3] as Name[];
+  const first = Math.floor(r / 3) % 2 === 0 ? base : [...base].reverse();
+  return [...first, ...[...first].reverse()];
+}
+
+const rps = (slots: readonly Slot[]): number => slots.reduce((n, s) => n + s.responses, 0) / (slots.reduce((n, s) => n + s.elapsedMs, 0) / 1000);
+/** µs of server CPU per request over the slots */
+const cpuUs = (slots: readonly Slot[]): number => (slots.reduce((n, s) => n + s.cpuTicks, 0) * (1e6 / CLK_TCK)) / slots.reduce((n, s) => n + s.responses, 0);
+
+async function ensureInstrumented(b: Server): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const agents = await AgentClient.list(b.stateDir);
+    if (agents[0]?.reachable) {
+      const fns = await AgentClient.fromAnnouncement(agents[0]).functions();
+      if (!fns.functions.some((f) => f.names.includes('priceOf'))) throw new Error('priceOf is not instrumented');
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the agent did not announce itself');
+}
 
 async function main(): Promise<void> {
   if (!existsSync(REGISTER)) throw new Error(`${REGISTER} is missing: run \`npx tsc -p tsconfig.json\` first`);
   const dir = mkdtempSync(join(os.tmpdir(), 'fl-bench-agent-'));
   writeFileSync(join(dir, 'app.mjs'), APP);
-  writeFileSync(join(dir, 'loadgen.mjs'), LOADGEN);
-  const servers: ChildProcess[] = [];
-  try {
-    const without = await startServer(dir, false);
-    servers.push(without.child);
-    const withAgent = await startServer(dir, true);
-    servers.push(withAgent.child);
-    // the agent is really there, and priceOf really goes through its wrapper
-    const announced = await (async () => {
-      for (let i = 0; i < 100; i++) {
-        const agents = await AgentClient.list(withAgent.stateDir);
-        if (agents[0]?.reachable) return agents[0];
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error('the agent did not announce itself');
-    })();
-    const fns = await AgentClient.fromAnnouncement(announced).functions();
-    if (!fns.functions.some((f) => f.names.includes('priceOf'))) throw new Error('priceOf is not instrumented');
-    const rps = { without: [] as number[], with: [] as number[] };
-    const cpuPerReq = { without: [] as number[], with: [] as number[] };
-    const ratios: number[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      const order = r % 2 === 0 ? (['without', 'with'] as const) : (['with', 'without'] as const);
-      const round: Record<string, Load> = {};
-      for (const which of order) {
-        const l = await load(dir, which === 'with' ? withAgent : without, r === 0 ? 1.5 : 0.5);
-        round[which] = l;
-        rps[which].push(l.rps);
-        cpuPerReq[which].push(l.cpuUsPerReq);
-      }
-      const w = round.with as Load;
-      const wo = round.without as Load;
-      ratios.push(w.rps / wo.rps);
-      process.stdout.write(
-        `round ${r + 1}/${ROUNDS} (${order.join(' → ')}): without ${wo.rps.toFixed(0)} req/s ${wo.cpuUsPerReq.toFixed(1)} µs CPU/req, with agent ${w.rps.toFixed(0)} req/s ${w.cpuUsPerReq.toFixed(1)} µs CPU/req, ratio ${(ratios[r] as number).toFixed(3)}\n`,
-      );
+  const load = new LoadGen(dir);
+  const servers: Partial<Record<Name, Server>> = {};
+  const slotMs = SLOT_S * 1000;
+  const names: Name[] = ['A', 'A2', 'B'];
+  const start = async (): Promise<void> => {
+    for (const n of names) servers[n] = await startServer(dir, n);
+    if (AGENT_IMPORT_AT < 0) await ensureInstrumented(servers.B as Server);
+    for (const n of names) await load.slot(servers[n] as Server, WARMUP_MS);
+  };
+  const stop = async (): Promise<void> => {
+    for (const n of names) {
+      const s = servers[n];
+      if (!s) continue;
+      await load.reset(s);
+      await stopServer(s);
     }
-    const ratio = median(rps.with) / median(rps.without);
-    const cpuRatio = median(cpuPerReq.without) / median(cpuPerReq.with);
-    const call = wrapperCost();
+  };
+  try {
+    const generations: Round[][] = [];
+    for (let g = 0; g < GENERATIONS; g++) {
+      await start();
+      const rounds: Round[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const round: Round = { A: [], A2: [], B: [] };
+        const order = orderOf(g * ROUNDS + r);
+        for (const n of order) round[n].push(await load.slot(servers[n] as Server, slotMs));
+        rounds.push(round);
+        process.stdout.write(
+          `generation ${String(g + 1).padStart(2)} round ${r + 1} ${order.map((n) => (n === 'A2' ? 'a' : n)).join('')}: ` +
+            `A ${rps(round.A).toFixed(0)} req/s ${cpuUs(round.A).toFixed(2)} µs/req · A′ ${rps(round.A2).toFixed(0)} ${cpuUs(round.A2).toFixed(2)} · B ${rps(round.B).toFixed(0)} ${cpuUs(round.B).toFixed(2)}` +
+            ` | B/A ${(rps(round.B) / rps(round.A)).toFixed(3)} A′/A ${(rps(round.A2) / rps(round.A)).toFixed(3)}\n`,
+        );
+      }
+      generations.push(rounds);
+      await stop();
+    }
+    const rng = createRng(SEED);
+    const rounds = generations.flat();
+    /** a generation's slots of one server, pooled over its rounds */
+    const pooled = (gen: readonly Round[]): Round => ({ A: gen.flatMap((x) => x.A), A2: gen.flatMap((x) => x.A2), B: gen.flatMap((x) => x.B) });
+    const units = generations.map(pooled);
+    const all = (rs: readonly Round[], n: Name): Slot[] => rs.flatMap((x) => x[n]);
+    const cpuRatio = (rs: readonly Round[], n: Name, base: Name): number => cpuUs(all(rs, n)) / cpuUs(all(rs, base));
+    const f = (x: number): string => x.toFixed(3);
+    const ci = ([lo, hi]: [number, number]): string => `95% CI [${f(lo)}, ${f(hi)}]`;
+    const rpsLine = (n: Name, base: Name, label: string): string => {
+      const xs = units.map((x) => rps(x[n]) / rps(x[base]));
+      const perRound = rounds.map((x) => rps(x[n]) / rps(x[base]));
+      return `${label} ${f(median(xs))}, ${ci(bootstrap(xs, median, rng))}; generations ${f(Math.min(...xs))}–${f(Math.max(...xs))}, rounds ${f(Math.min(...perRound))}–${f(Math.max(...perRound))}`;
+    };
+    const cpuLine = (n: Name, base: Name, label: string): string => `${label} ${f(cpuRatio(units, n, base))} ${ci(bootstrap(units, (rs) => cpuRatio(rs, n, base), rng))}`;
     const cpu = os.cpus();
+    const call = wrapperCost();
     process.stdout.write(
       [
         '',
-        `idle agent cost — requests/s with the agent / without: ${ratio.toFixed(3)} (goal ≥ 0.98; median of per-round ratios ${median(ratios).toFixed(3)})`,
-        `  without agent: median ${median(rps.without).toFixed(0)} req/s  [${rps.without.map((x) => x.toFixed(0)).join(', ')}]`,
-        `  with agent:    median ${median(rps.with).toFixed(0)} req/s  [${rps.with.map((x) => x.toFixed(0)).join(', ')}]`,
-        `  server CPU per request, without / with: ${cpuRatio.toFixed(3)} (median ${median(cpuPerReq.without).toFixed(1)} µs vs ${median(cpuPerReq.with).toFixed(1)} µs; 1.000 = no cost)`,
-        `  in process: direct call ${call.direct.toFixed(2)} ns, idle wrapped call ${call.wrapped.toFixed(2)} ns (${(call.wrapped - call.direct).toFixed(2)} ns per call; ${call.calls / 1e6}M calls, best of 5)`,
-        `machine: ${cpu[0]?.model ?? '?'} × ${cpu.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; node ${process.version}`,
-        `method: two servers (node:http, handler calls the exported priceOf per request; one started with --import ${REGISTER.replace(`${REPO}/`, '')}), ` +
-          `a keep-alive load generator in a separate process (${CONNECTIONS} connections, ${SECONDS}s measured after a warm-up), ${ROUNDS} interleaved rounds, no fault active` +
-          `${PIN ? '; servers pinned to CPU 1, load generator to CPU 0 (taskset)' : ''}.`,
+        `requests/s, median of ${units.length} per-generation ratios (each pooled over its ${ROUNDS} rounds), bootstrap over generations:`,
+        rpsLine('B', 'A', '  with agent / without (B/A): ') + '  (goal ≥ 0.98)',
+        rpsLine('B', 'A2', '  with agent / without (B/A′):'),
+        rpsLine('A2', 'A', '  A/A control (A′/A):         ') + '  (noise floor; ideal 1.000)',
+        `server CPU per request (utime+stime over every measured slot): A ${cpuUs(all(rounds, 'A')).toFixed(2)} µs, A′ ${cpuUs(all(rounds, 'A2')).toFixed(2)} µs, B (agent) ${cpuUs(all(rounds, 'B')).toFixed(2)} µs`,
+        `  ${cpuLine('B', 'A', 'B/A')}; ${cpuLine('B', 'A2', 'B/A′')}; ${cpuLine('A2', 'A', 'A/A control A′/A')}  (1.000 = no cost)`,
+        `  median req/s per round: A ${median(rounds.map((x) => rps(x.A))).toFixed(0)}, A′ ${median(rounds.map((x) => rps(x.A2))).toFixed(0)}, B ${median(rounds.map((x) => rps(x.B))).toFixed(0)}`,
+        `in process: direct call ${call.direct.toFixed(2)} ns, idle wrapped call ${call.wrapped.toFixed(2)} ns (${(call.wrapped - call.direct).toFixed(2)} ns per call; ${call.calls / 1e6}M calls, best of 5)`,
+        `machine: ${cpu[0]?.model ?? '?'} × ${cpu.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; node ${process.version}`,
+        `method: servers A and A′ (node:http, handler calls the exported priceOf per request) and B (the same, with --import ${REGISTER.replace(`${REPO}/`, '')}), ` +
+          `started anew for each of ${GENERATIONS} generations (${WARMUP_MS} ms of unmeasured load each first); one load generator process for the whole run, ${CONNECTIONS} raw keep-alive connections per server, ` +
+          `one request in flight per connection; ${ROUNDS} rounds per generation, each two ${SLOT_S} s slots per server in palindromic order (XYZZYX, rotated and mirrored by round), ` +
+          `${PRIME_MS} ms of unmeasured load on a server right before each of its slots; bootstrap ${BOOTSTRAP} resamples of the generations, seed ${SEED}; no fault active${PIN ? '; servers pinned to CPU 1, load generator to CPU 0 (taskset)' : ''}.`,
         '',
       ].join('\n'),
     );
   } finally {
-    for (const s of servers) s.kill('SIGKILL');
+    load.stop();
+    for (const s of Object.values(servers)) if (s) await stopServer(s);
     rmSync(dir, { recursive: true, force: true });
   }
 }

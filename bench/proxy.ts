@@ -4,7 +4,7 @@
  * (--other API_ADDR), in ONE run with interleaved rounds.
  *
  *   npx tsx bench/proxy.ts [--peer pipe|none] [--other 127.0.0.1:8475] [--quick] [--rounds N] [--duration MS]
- *                          [--json FILE]
+ *                          [--quiet-wait MS] [--json FILE]
  *
  * Method: every role runs in its own child process (child_process.fork): the upstream echo server, the faultline
  * proxy, the bare pipe proxy (`client.pipe(upstream); upstream.pipe(client)`, nothing else) and the load-generating
@@ -18,11 +18,18 @@
  * warm-up, measurement), also per MB the client received over the whole run. With 2 cores, a proxied run has three
  * busy processes where a direct one has two: the CPU figures show who pays.
  * Memory = proxy RSS growth per idle client connection held open through it (two sockets each), measured in a fresh
- * proxy process after forcing GC (--expose-gc), median of several repetitions.
+ * proxy process after forcing GC (--expose-gc), median of several repetitions (first-use costs included), and the
+ * JS heap growth per connection.
+ * The faultline proxy runs as tsc compiles it (src/inject/proxy compiled with tsconfig.json's options into
+ * node_modules/.cache/faultline-bench-proxy/), not through tsx: tsx's esbuild keeps function names by redefining
+ * `name` on every named closure, which puts each one in dictionary mode (≈1.5 KiB more heap per connection).
+ * Other processes on the machine skew every figure: before each run the bench waits (up to --quiet-wait, 30 s by
+ * default) until the machine is quiet, and reports the CPU other processes used during the runs (Linux /proc/stat) as `others`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -49,10 +56,12 @@ interface RunResult {
   clientCpuMs?: number;
   upstreamCpuMs?: number;
   proxyCpuMs?: number;
+  /** CPU ms every other process on the machine used during the run (NaN where /proc/stat is missing) */
+  othersCpuMs?: number;
 }
 
 type Cpu = { cpu: NodeJS.CpuUsage };
-type Mem = { rss: number; conns: number };
+type Mem = { rss: number; heapUsed: number; conns: number };
 const cpuMs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage): number => (b.user - a.user + b.system - a.system) / 1000;
 
 // ── child roles ──────────────────────────────────────────────────────────────
@@ -67,7 +76,10 @@ function serveStats(conns: () => number): void {
       gc();
       setTimeout(() => {
         gc();
-        setTimeout(() => process.send?.({ rss: process.memoryUsage().rss, conns: conns() } satisfies Mem), 100);
+        setTimeout(() => {
+          const { rss, heapUsed } = process.memoryUsage();
+          process.send?.({ rss, heapUsed, conns: conns() } satisfies Mem);
+        }, 100);
       }, 200);
     }
   });
@@ -86,8 +98,8 @@ async function upstreamRole(): Promise<void> {
   process.send?.({ port: (server.address() as AddressInfo).port });
 }
 
-async function proxyRole(upstream: string): Promise<void> {
-  const { createProxyServer } = await import('../src/inject/proxy/index.js');
+async function proxyRole(upstream: string, compiled: string): Promise<void> {
+  const { createProxyServer } = (await import(compiled)) as typeof import('../src/inject/proxy/index.js');
   const server = createProxyServer({ port: 0, seed: 1 });
   await server.listen();
   const p = await server.registry.createProxy({ name: 'bench', listen: '127.0.0.1:0', upstream });
@@ -208,6 +220,50 @@ async function clientRole(): Promise<void> {
 
 // ── orchestrator ─────────────────────────────────────────────────────────────
 
+/** compiles src/inject/proxy (and what it imports) with tsconfig.json's options; returns the index module's URL */
+async function compileProxy(): Promise<string> {
+  const { default: ts } = await import('typescript');
+  const root = path.resolve(path.dirname(SELF), '..');
+  const outDir = path.join(root, 'node_modules', '.cache', 'faultline-bench-proxy');
+  const cfg = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.json'), { outDir, declaration: false, sourceMap: false, noEmitOnError: false }, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => {
+      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    },
+  });
+  if (!cfg) throw new Error('tsconfig.json: could not read it');
+  const entry = path.join(root, 'src', 'inject', 'proxy', 'index.ts');
+  const program = ts.createProgram([entry], cfg.options);
+  const emitted = program.emit();
+  if (emitted.emitSkipped) throw new Error('compiling src/inject/proxy emitted nothing');
+  writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}\n');
+  return new URL(`file://${path.join(outDir, 'inject', 'proxy', 'index.js')}`).href;
+}
+
+/** busy and total CPU ms of the whole machine so far (Linux), undefined elsewhere */
+function machineCpu(): { busy: number; total: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+    // user nice system idle iowait irq softirq steal; USER_HZ is 100 on Linux
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy: busy * 10, total: (busy + idle + iowait) * 10 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** waits (at most maxMs) until the machine's busy CPU over 500 ms is below `share` of one core; returns the ms waited */
+async function waitQuiet(share: number, maxMs: number): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const a = machineCpu();
+    await new Promise((r) => setTimeout(r, 500));
+    const b = machineCpu();
+    if (!a || !b || (b.busy - a.busy) / 500 < share || performance.now() - t0 > maxMs) return performance.now() - t0 - 500;
+  }
+}
+
 function child(role: string, args: string[] = [], execArgv: string[] = []): ChildProcess {
   return fork(SELF, [`--role=${role}`, ...args], { execArgv: [...process.execArgv, ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
@@ -219,8 +275,8 @@ function ask<T>(c: ChildProcess, msg?: unknown): Promise<T> {
 }
 
 /** a proxy process in the middle: faultline's or the bare pipe peer */
-async function middle(role: 'proxy' | 'pipe', upAddr: string): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = child(role, [upAddr], ['--expose-gc']);
+async function middle(role: 'proxy' | 'pipe', upAddr: string, compiled: string): Promise<{ proc: ChildProcess; port: number }> {
+  const proc = child(role, [upAddr, compiled], ['--expose-gc']);
   const { port } = await ask<{ port: number }>(proc);
   return { proc, port };
 }
@@ -247,22 +303,25 @@ async function createOther(api: string, upstream: string): Promise<{ port: numbe
  * RSS growth per idle connection, in a fresh proxy process per repetition: GC → RSS, hold `conns` connections
  * open through it, GC → RSS; the median over `reps`.
  */
-async function memoryPerConn(role: 'proxy' | 'pipe', upAddr: string, client: ChildProcess, conns: number, reps: number): Promise<{ perConn: number; samples: number[]; links: number }> {
+async function memoryPerConn(role: 'proxy' | 'pipe', upAddr: string, compiled: string, client: ChildProcess, conns: number, reps: number): Promise<{ perConn: number; samples: number[]; heapPerConn: number; links: number }> {
   const samples: number[] = [];
+  const heap: number[] = [];
   let links = 0;
   for (let i = 0; i < reps; i++) {
-    const { proc, port } = await middle(role, upAddr);
+    // no warm-up round: RSS freed by closing connections is reused, not returned, so growth after one is erratic
+    const { proc, port } = await middle(role, upAddr, compiled);
     const before = await ask<Mem>(proc, { gc: true });
     await ask(client, { idle: { port, conns } });
     let after = await ask<Mem>(proc, { gc: true });
     for (let tries = 0; after.conns < conns && tries < 20; tries++) after = await ask<Mem>(proc, { gc: true });
     links = after.conns;
     samples.push((after.rss - before.rss) / conns);
+    heap.push((after.heapUsed - before.heapUsed) / conns);
     await ask(client, { close: true });
     proc.kill();
     await once(proc, 'exit');
   }
-  return { perConn: median(samples), samples, links };
+  return { perConn: median(samples), samples, heapPerConn: median(heap), links };
 }
 
 async function main(): Promise<void> {
@@ -280,12 +339,14 @@ async function main(): Promise<void> {
   const peer = flag('--peer') ?? 'pipe';
   if (peer !== 'pipe' && peer !== 'none') throw new Error(`--peer: expected pipe or none, got ${peer}`);
   const jsonOut = flag('--json');
+  const quietWaitMs = Number(flag('--quiet-wait') ?? 30_000);
 
+  const compiled = await compileProxy();
   const upstream = child('upstream');
   const { port: upPort } = await ask<{ port: number }>(upstream);
   const upAddr = `127.0.0.1:${upPort}`;
-  const fl = await middle('proxy', upAddr);
-  const pipe = peer === 'pipe' ? await middle('pipe', upAddr) : undefined;
+  const fl = await middle('proxy', upAddr, compiled);
+  const pipe = peer === 'pipe' ? await middle('pipe', upAddr, compiled) : undefined;
   const client = child('client');
   await ask(client);
   const otherProxy = other ? await createOther(other, upAddr) : undefined;
@@ -308,18 +369,24 @@ async function main(): Promise<void> {
     ['stream', 1024],
   ];
   const results = new Map<string, RunResult[]>();
+  let waitedMs = 0;
   for (let r = 0; r < rounds; r++) {
     for (const [mode, conns] of scenarios) {
       // rotate the order every round so no target always runs first (or right after a heavy one)
       const order = targets.map((_, i) => targets[(i + r) % targets.length] as Target);
       for (const t of order) {
+        waitedMs += await waitQuiet(0.15, quietWaitMs);
         const u0 = await ask<Cpu>(upstream, { cpu: true });
         const p0 = t.proc ? await ask<Cpu>(t.proc, { cpu: true }) : undefined;
+        const m0 = machineCpu();
         const res = await ask<RunResult>(client, { run: { port: t.port, mode, conns, durationMs } });
+        const m1 = machineCpu();
         const u1 = await ask<Cpu>(upstream, { cpu: true });
         const p1 = t.proc ? await ask<Cpu>(t.proc, { cpu: true }) : undefined;
         res.upstreamCpuMs = cpuMs(u0.cpu, u1.cpu);
         if (p0 && p1) res.proxyCpuMs = cpuMs(p0.cpu, p1.cpu);
+        const ours = (res.clientCpuMs ?? 0) + res.upstreamCpuMs + (res.proxyCpuMs ?? 0);
+        res.othersCpuMs = m0 && m1 ? Math.max(0, m1.busy - m0.busy - ours) : NaN;
         const key = `${mode}|${conns}|${t.name}`;
         results.set(key, [...(results.get(key) ?? []), res]);
         process.stderr.write(`round ${r + 1}/${rounds} ${mode} x${conns} ${t.name}: ${(res.bytes / res.seconds / 1e6).toFixed(1)} MB/s\n`);
@@ -330,8 +397,8 @@ async function main(): Promise<void> {
   pipe?.proc.kill();
 
   // memory per idle connection, each proxy in fresh processes
-  const memFl = await memoryPerConn('proxy', upAddr, client, idleConns, memReps);
-  const memPipe = pipe ? await memoryPerConn('pipe', upAddr, client, idleConns, memReps) : undefined;
+  const memFl = await memoryPerConn('proxy', upAddr, compiled, client, idleConns, memReps);
+  const memPipe = pipe ? await memoryPerConn('pipe', upAddr, compiled, client, idleConns, memReps) : undefined;
 
   const get = (mode: Mode, conns: number, name: string): RunResult[] => results.get(`${mode}|${conns}|${name}`) ?? [];
   const mbps = (rs: RunResult[]): number => median(rs.map((r) => r.bytes / r.seconds / 1e6));
@@ -342,7 +409,7 @@ async function main(): Promise<void> {
   const summary: Record<string, unknown> = { node: process.version, cores: cpu.length, rounds, durationMs, scenarios: {} as Record<string, unknown> };
   out.push(`# faultline proxy benchmark`);
   out.push(`machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}`);
-  out.push(`node ${process.version}; ${rounds} interleaved round(s) × ${durationMs} ms per run (+10% warm-up); upstream, each proxy and client in separate processes`);
+  out.push(`node ${process.version}; ${rounds} interleaved round(s) × ${durationMs} ms per run (+10% warm-up); upstream, each proxy and client in separate processes; waited ${(waitedMs / 1000).toFixed(1)} s in total for a quiet machine`);
   out.push('');
   const ratioCols: Array<[string, string]> = proxied.map((n) => [n, 'direct']);
   if (pipe) ratioCols.push(['faultline', 'pipe']);
@@ -372,8 +439,8 @@ async function main(): Promise<void> {
   summary.latency = latency;
   out.push('');
   out.push(`CPU per run: median ms over the whole run (${cpu.length} cores, a run lasts ≈${(durationMs * 1.1).toFixed(0)} ms + connect), and ms per MB received by the client:`);
-  out.push(`| scenario | conns | target | client ms | upstream ms | proxy ms | total ms | client ms/MB | upstream ms/MB | proxy ms/MB | total ms/MB |`);
-  out.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  out.push(`| scenario | conns | target | client ms | upstream ms | proxy ms | total ms | client ms/MB | upstream ms/MB | proxy ms/MB | total ms/MB | others ms |`);
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
   const cpuRows: Record<string, unknown> = {};
   for (const [mode, conns] of scenarios) {
     for (const n of names) {
@@ -382,18 +449,18 @@ async function main(): Promise<void> {
       const perMb = (f: (r: RunResult) => number | undefined): number => m((r) => (f(r) ?? NaN) / (r.totalBytes / 1e6));
       const total = (r: RunResult): number => (r.clientCpuMs ?? 0) + (r.upstreamCpuMs ?? 0) + (r.proxyCpuMs ?? 0);
       const fmt = (x: number, d = 0): string => (Number.isNaN(x) ? '–' : x.toFixed(d));
-      const row = { client: m((r) => r.clientCpuMs), upstream: m((r) => r.upstreamCpuMs), proxy: m((r) => r.proxyCpuMs), total: m(total), clientPerMb: perMb((r) => r.clientCpuMs), upstreamPerMb: perMb((r) => r.upstreamCpuMs), proxyPerMb: perMb((r) => r.proxyCpuMs), totalPerMb: perMb(total) };
+      const row = { client: m((r) => r.clientCpuMs), upstream: m((r) => r.upstreamCpuMs), proxy: m((r) => r.proxyCpuMs), total: m(total), clientPerMb: perMb((r) => r.clientCpuMs), upstreamPerMb: perMb((r) => r.upstreamCpuMs), proxyPerMb: perMb((r) => r.proxyCpuMs), totalPerMb: perMb(total), others: m((r) => r.othersCpuMs) };
       cpuRows[`${mode}x${conns}|${n}`] = row;
-      out.push(`| ${mode} | ${conns} | ${n} | ${fmt(row.client)} | ${fmt(row.upstream)} | ${fmt(row.proxy)} | ${fmt(row.total)} | ${fmt(row.clientPerMb, 2)} | ${fmt(row.upstreamPerMb, 2)} | ${fmt(row.proxyPerMb, 2)} | ${fmt(row.totalPerMb, 2)} |`);
+      out.push(`| ${mode} | ${conns} | ${n} | ${fmt(row.client)} | ${fmt(row.upstream)} | ${fmt(row.proxy)} | ${fmt(row.total)} | ${fmt(row.clientPerMb, 2)} | ${fmt(row.upstreamPerMb, 2)} | ${fmt(row.proxyPerMb, 2)} | ${fmt(row.totalPerMb, 2)} | ${fmt(row.others)} |`);
     }
   }
   summary.cpu = cpuRows;
   out.push('');
-  const memLine = (label: string, m: { perConn: number; samples: number[]; links: number }): string =>
-    `${label} memory: ${(m.perConn / 1024).toFixed(1)} KiB RSS per idle client connection (median of ${m.samples.length} fresh processes × ${idleConns} connections after GC; samples ${m.samples.map((s) => (s / 1024).toFixed(1)).join(', ')} KiB; ${m.links} connections seen)`;
+  const memLine = (label: string, m: { perConn: number; samples: number[]; heapPerConn: number; links: number }): string =>
+    `${label} memory: ${(m.perConn / 1024).toFixed(1)} KiB RSS per idle client connection (median of ${m.samples.length} fresh processes × ${idleConns} connections after GC; samples ${m.samples.map((s) => (s / 1024).toFixed(1)).join(', ')} KiB; JS heap ${(m.heapPerConn / 1024).toFixed(1)} KiB per connection; ${m.links} connections seen)`;
   out.push(memLine('faultline', memFl));
   if (memPipe) out.push(memLine('pipe peer', memPipe));
-  summary.memoryKiB = { faultline: memFl.perConn / 1024, pipe: memPipe ? memPipe.perConn / 1024 : undefined };
+  summary.memoryKiB = { faultline: memFl.perConn / 1024, pipe: memPipe ? memPipe.perConn / 1024 : undefined, faultlineHeap: memFl.heapPerConn / 1024, pipeHeap: memPipe ? memPipe.heapPerConn / 1024 : undefined };
 
   const s64 = mbps(get('stream', 64, 'faultline'));
   const d64 = mbps(get('stream', 64, 'direct'));
@@ -405,7 +472,7 @@ async function main(): Promise<void> {
     const p64 = mbps(get('stream', 64, 'pipe'));
     const vsPipe = s64 / p64;
     out.push(
-      `peer: the bare pipe() proxy reaches ${(p64 / d64).toFixed(2)}× direct at 64 conns × 64 KiB; faultline/pipe = ${vsPipe.toFixed(2)}× ${vsPipe >= 0.95 ? 'MET' : 'NOT MET'} (≥ 0.95×)` +
+      `peer: the bare pipe() proxy reaches ${(p64 / d64).toFixed(2)}× direct at 64 conns × 64 KiB; faultline/pipe = ${vsPipe.toFixed(3)}× ${vsPipe >= 0.95 ? 'MET' : 'NOT MET'} (≥ 0.95×)` +
         (p64 / d64 < 0.6 ? ' — no proxy reaches 0.6× here, so faultline ≈ pipe is the attainable target on this machine' : ''),
     );
   }
@@ -417,9 +484,10 @@ async function main(): Promise<void> {
 }
 
 const role = process.argv.find((a) => a.startsWith('--role='))?.slice(7);
-const roleArg = process.argv[process.argv.findIndex((a) => a.startsWith('--role=')) + 1] as string;
+const roleAt = process.argv.findIndex((a) => a.startsWith('--role='));
+const roleArg = process.argv[roleAt + 1] as string;
 if (role === 'upstream') await upstreamRole();
-else if (role === 'proxy') await proxyRole(roleArg);
+else if (role === 'proxy') await proxyRole(roleArg, process.argv[roleAt + 2] as string);
 else if (role === 'pipe') await pipeRole(roleArg);
 else if (role === 'client') await clientRole();
 else await main();

@@ -98,6 +98,7 @@ export class AgentRuntime {
   private readonly recorded = new WeakSet<object>();
   private readonly injected = new WeakSet<object>();
   private readonly logged = new Set<string>();
+  private readonly activeListeners: Array<(on: boolean) => void> = [];
 
   constructor(opts: AgentRuntimeOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -118,6 +119,23 @@ export class AgentRuntime {
       this.log(`[faultline-agent] ${message}`);
     } catch {
       // a closed stderr must not break the target
+    }
+  }
+
+  /** Calls `fn(true)` when the first fault starts and `fn(false)` when the last one ends (e.g. to patch node:http only while needed). */
+  onActiveChange(fn: (on: boolean) => void): void {
+    this.activeListeners.push(fn);
+  }
+
+  private setActive(on: boolean): void {
+    if (this.state.on === on) return;
+    this.state.on = on;
+    for (const fn of this.activeListeners) {
+      try {
+        fn(on);
+      } catch (e) {
+        this.logOnce('active-listener', `could not ${on ? 'prepare for' : 'clean up after'} faults: ${describeThrown(e).message}`);
+      }
     }
   }
 
@@ -195,8 +213,25 @@ export class AgentRuntime {
   private makeWrapper(orig: AnyFn, rec: FnRecord): AnyFn {
     const S = this.state;
     const rt = this;
-    const wrapper = function (this: unknown): unknown {
-      if (!S.on) return Reflect.apply(orig, this, arguments);
+    // idle path: one property read, then a direct call by arity (cheaper for V8 than Reflect.apply with a
+    // materialised `arguments`; arguments.length keeps explicit undefined arguments and extra ones exact)
+    const wrapper = function (this: unknown, a?: unknown, b?: unknown, c?: unknown, d?: unknown): unknown {
+      if (!S.on) {
+        switch (arguments.length) {
+          case 0:
+            return orig.call(this);
+          case 1:
+            return orig.call(this, a);
+          case 2:
+            return orig.call(this, a, b);
+          case 3:
+            return orig.call(this, a, b, c);
+          case 4:
+            return orig.call(this, a, b, c, d);
+          default:
+            return Reflect.apply(orig, this, arguments);
+        }
+      }
       return rt.call(rec, orig, this, arguments, wrapper);
     };
     try {
@@ -392,7 +427,7 @@ export class AgentRuntime {
     this.faults.set(fault.id, fs);
     if (spec.on === 'route') this.routeFaults = [...this.routeFaults, fs];
     for (const rec of matched) rec.faults = [...rec.faults, fs];
-    this.state.on = true;
+    this.setActive(true);
     return fault;
   }
 
@@ -402,7 +437,7 @@ export class AgentRuntime {
     if (!fs) return undefined;
     fs.cancel();
     this.faults.delete(id);
-    this.state.on = this.faults.size > 0;
+    this.setActive(this.faults.size > 0);
     if (fs.on === 'route') this.routeFaults = this.routeFaults.filter((f) => f !== fs);
     else for (const rec of this.fns) if (rec.faults.includes(fs)) rec.faults = rec.faults.filter((f) => f !== fs);
     this.ended.push({ id, kind: fs.fault.kind, reason, endedAt: this.clock.now(), hits: fs.fault.hits });

@@ -5,6 +5,7 @@
  * and appends an `expire` LedgerEvent line to <stateDir>/events.jsonl. SIGTERM (sent by revert) ends it quietly.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendEvent } from '../../store/ledger.js';
 import { join } from 'node:path';
 import type { LedgerEvent } from '../../core/fault.js';
 import { systemRunner } from './exec.js';
@@ -37,8 +38,7 @@ async function main(): Promise<void> {
     outcome: errors.length === 0 ? 'ok' : 'error',
     detail: errors.length === 0 ? `TTL guard removed ${removed} artifact(s)` : errors.join('; '),
   };
-  mkdirSync(spec.stateDir, { recursive: true });
-  appendFileSync(join(spec.stateDir, 'events.jsonl'), `${JSON.stringify(event)}\n`);
+  appendEvent(spec.stateDir, event);
 }
 
 main().then(

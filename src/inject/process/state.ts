@@ -6,14 +6,14 @@
  *   <stateDir>/events.jsonl           ledger events appended by TTL guards (JSON lines of LedgerEvent)
  *   <stateDir>/logs/<service>.log     stdout and stderr of each service
  */
-import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FaultlineError } from '../../core/errors.js';
-import type { LedgerEvent } from '../../core/fault.js';
+import { EVENTS_FILE } from '../../store/ledger.js';
 
 export const servicesFile = (stateDir: string): string => join(stateDir, 'services.json');
 export const faultsDir = (stateDir: string): string => join(stateDir, 'faults');
-export const eventsFile = (stateDir: string): string => join(stateDir, 'events.jsonl');
+export const eventsFile = (stateDir: string): string => join(stateDir, EVENTS_FILE);
 export const logsDir = (stateDir: string): string => join(stateDir, 'logs');
 export const serviceLogFile = (stateDir: string, name: string): string => join(logsDir(stateDir), `${name}.log`);
 
@@ -69,7 +69,3 @@ export function withFileLock<T>(file: string, fn: () => T): T {
   }
 }
 
-/** Appends one ledger event (JSON line, O_APPEND) to <stateDir>/events.jsonl; the state folder must exist. */
-export function appendEvent(stateDir: string, event: Omit<LedgerEvent, 'ts'> & { ts?: string }): void {
-  appendFileSync(eventsFile(stateDir), `${JSON.stringify({ ts: new Date().toISOString(), ...event })}\n`);
-}

@@ -9,7 +9,8 @@ import { basename } from 'node:path';
 import { describeTarget } from '../../core/fault.js';
 import { claimFault, finishClaim, forgetGuard, type FaultFile } from './active.js';
 import { executePlan } from './plan.js';
-import { appendEvent, readJson } from './state.js';
+import { appendEvent } from '../../store/ledger.js';
+import { readJson } from './state.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

@@ -56,6 +56,8 @@ export class Flow {
   srcEnded = false;
   /** end was passed to the destination (or the destination is gone) */
   sinkEnded = false;
+  /** the pipeline's source and destination listeners, made the first time the flow enters the pipeline */
+  private listeners?: { data: (data: Buffer) => void; drain: () => void };
 
   constructor(
     private readonly owner: FlowOwner,
@@ -65,7 +67,8 @@ export class Flow {
   ) {}
 
   start(): void {
-    this.src.once('end', this.onEnd);
+    // 'end' is emitted once; `on` spares the per-connection wrapper `once` would allocate
+    this.src.on('end', () => this.onEnd());
     this.src.pipe(this.dst);
   }
 
@@ -131,7 +134,7 @@ export class Flow {
       this.sinkEnd();
       return;
     }
-    this.src.removeListener('data', this.onData);
+    this.detachPipeline();
     this.src.pause();
     if (!this.srcEnded) this.endAt(0);
   }
@@ -142,8 +145,7 @@ export class Flow {
     this.done = true;
     this.inputStopped = true;
     for (const s of this.slots) this.dispose(s);
-    this.src.removeListener('data', this.onData);
-    this.dst.removeListener('drain', this.onDrain);
+    this.detachPipeline();
   }
 
   private makeSlot(spec: SlotSpec, gotEnd: boolean, sentEnd: boolean): Slot {
@@ -191,8 +193,9 @@ export class Flow {
     this.chain = true;
     if (this.srcEnded || this.inputStopped) return;
     this.src.unpipe(this.dst); // pauses src; unread bytes stay in its buffer
-    this.src.on('data', this.onData);
-    this.dst.on('drain', this.onDrain);
+    this.listeners ??= { data: (data) => this.onData(data), drain: () => this.kick() };
+    this.src.on('data', this.listeners.data);
+    this.dst.on('drain', this.listeners.drain);
     if (this.dst.writableNeedDrain) this.pause();
     else this.src.resume();
   }
@@ -203,30 +206,33 @@ export class Flow {
     // every slot is a pass-through and holds nothing: hand the stream back to pipe()
     this.chain = false;
     this.paused = false;
-    this.src.removeListener('data', this.onData);
-    this.dst.removeListener('drain', this.onDrain);
+    this.detachPipeline();
     this.src.pipe(this.dst);
   }
 
-  private readonly onData = (data: Buffer): void => {
+  private detachPipeline(): void {
+    if (!this.listeners) return;
+    this.src.removeListener('data', this.listeners.data);
+    this.dst.removeListener('drain', this.listeners.drain);
+  }
+
+  private onData(data: Buffer): void {
     if (this.inputStopped) return;
     const chunk: Chunk = { data, ts: performance.now() };
     const first = this.slots[0];
     if (first === undefined) this.sink(chunk);
     else if (!first.gotEnd) first.handler.write(chunk);
     if (!this.paused && (this.dst.writableNeedDrain || this.heldBytes() > FLOW_HIGH_WATER)) this.pause();
-  };
+  }
 
-  private readonly onEnd = (): void => {
+  private onEnd(): void {
     this.srcEnded = true;
     if (!this.chain) {
       this.sinkEnded = true; // pipe() ends dst
       return;
     }
     if (!this.inputStopped && !this.done) this.endAt(0);
-  };
-
-  private readonly onDrain = (): void => this.kick();
+  }
 
   private pause(): void {
     this.paused = true;
@@ -276,7 +282,7 @@ export class Flow {
     this.closeAtSink = true;
     if (!this.inputStopped) {
       this.inputStopped = true;
-      this.src.removeListener('data', this.onData);
+      this.detachPipeline();
       this.src.pause();
     }
     this.forwardEnd(slot);

@@ -4,7 +4,7 @@
  */
 import { systemClock, type Clock } from '../../core/clock.js';
 import { FaultlineError, isFaultlineError } from '../../core/errors.js';
-import { allowAll, describeTarget, newFaultId, nullLedger, type ActiveFault, type FaultRequest, type FaultTarget, type InjectionGuard, type LedgerAction, type LedgerSink } from '../../core/fault.js';
+import { allowAll, describeTarget, newFaultId, type ActiveFault, type FaultRequest, type FaultTarget, type InjectionGuard, type LedgerAction, type LedgerSink } from '../../core/fault.js';
 import { assertLocalTarget, isLoopback, splitHostPort } from '../../core/net.js';
 import { createRng, type Rng } from '../../core/rng.js';
 import { MAX_TIMER_MS, validateAttributes } from './attributes.js';

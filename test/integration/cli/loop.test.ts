@@ -41,7 +41,11 @@ describe('faultline loop on the bundled example', () => {
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout) as { phases: Phase[]; aborted: boolean };
     expect(result.aborted).toBe(false);
-    const byKind = (k: string): Phase => result.phases.find((p) => p.fault?.kind === k) as Phase;
+    const byKind = (k: string): Phase => {
+      const p = result.phases.find((x) => x.fault?.kind === k);
+      if (!p) throw new Error(`no phase injected ${k}; phases: ${JSON.stringify(result.phases.map((x) => [x.phase, x.error]))}`);
+      return p;
+    };
     const base = result.phases[0] as Phase;
     expect(base.phase).toBe('baseline');
     expect(base.during.requests).toBeGreaterThan(50);

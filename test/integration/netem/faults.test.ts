@@ -42,8 +42,10 @@ describe.skipIf(missing.length > 0)('L3 faults on a target in a namespace (real 
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  async function udpLossRate(count: number): Promise<number> {
-    const before = Number(await httpGet(ns.nsAddr, target.http, '/udp'));
+  /** `before`: the target's datagram counter read BEFORE the fault was applied (a lossy link may drop that request too) */
+  const udpCount = async (): Promise<number> => Number(await httpGet(ns.nsAddr, target.http, '/udp'));
+
+  async function udpLossRate(count: number, before: number): Promise<number> {
     await udpBurst(ns.nsAddr, target.udp, count);
     await new Promise((r) => setTimeout(r, 100));
     // the fault is reverted before reading the counter so the HTTP request itself is not dropped
@@ -54,27 +56,29 @@ describe.skipIf(missing.length > 0)('L3 faults on a target in a namespace (real 
 
   it('reaches the target through the veth with no fault (baseline, no UDP loss)', async () => {
     expect(await httpGet(ns.nsAddr, target.http, '/')).toBe('ok');
-    const loss = await udpLossRate(300);
+    const loss = await udpLossRate(300, await udpCount());
     expect(loss).toBeLessThan(0.03);
   });
 
   it('loss 30% (nft numgen) drops about 30% of 1000 datagrams', async () => {
+    const before = await udpCount();
     const f = await applyNetworkFault(ns, { kind: 'loss', params: { percent: 30 }, ttlMs: 30_000 }, deps);
     expect(f.params).toMatchObject({ backend: 'nft', kernelTtl: true, percent: 30, direction: 'both' });
     expect(nftTables(ns.name)).toMatch(/table inet faultline_[0-9a-f]{12}/);
-    const loss = await udpLossRate(1000);
+    const loss = await udpLossRate(1000, before);
     expect(loss).toBeGreaterThan(0.2);
     expect(loss).toBeLessThan(0.4);
     expect(nftTables(ns.name)).not.toMatch(/faultline_/);
   });
 
   it('loss 30% with the iptables fallback (statistic match, time-limited jump) drops about 30%', async () => {
+    const before = await udpCount();
     const f = await applyNetworkFault(ns, { kind: 'loss', params: { percent: '30', direction: 'in' }, ttlMs: 30_000, backend: 'iptables' }, deps);
     expect(f.params).toMatchObject({ backend: 'iptables', kernelTtl: true });
     const rules = sh('ip', ['netns', 'exec', ns.name, 'iptables', '-S']);
     expect(rules).toMatch(/-A INPUT -i fln-\S+ -m time --datestop \S+ -j FLI-[0-9a-f]{12}/);
     expect(rules).toMatch(/-m statistic --mode random --probability 0\.(3|29)/);
-    const loss = await udpLossRate(1000);
+    const loss = await udpLossRate(1000, before);
     expect(loss).toBeGreaterThan(0.2);
     expect(loss).toBeLessThan(0.4);
     expect(sh('ip', ['netns', 'exec', ns.name, 'iptables', '-S'])).not.toMatch(/FL[IO]-/);

@@ -61,6 +61,19 @@ describe('AgentRuntime wrappers', () => {
     expect(rt.functions().map((f) => [f.names[0], f.async])).toEqual([['fetchPrice', true], ['formatLabel', false]]);
   });
 
+  it('forward exactly the arguments given, however many, explicit undefined included', () => {
+    const rt = new AgentRuntime();
+    const echo = function (this: unknown, ...args: unknown[]): unknown[] {
+      return [this, args.length, ...args];
+    };
+    const w = rt.wrap(echo, 'file:///app/echo.mjs', ['echo']) as (...a: unknown[]) => unknown[];
+    const self = { s: 1 };
+    for (let n = 0; n <= 7; n++) {
+      const args = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? i : undefined));
+      expect(w.apply(self, args)).toEqual([self, n, ...args]);
+    }
+  });
+
   it('keep constructors, static properties and identity of classes', () => {
     const { rt } = setup();
     function Legacy(this: { v: number }, v: number) {
