@@ -76,9 +76,10 @@ export class InjectionEngine {
           startedAt: Date.now(),
           expiresAt: Date.now() + req.ttlMs,
         };
-        result = { fault: { ...fault, id: fault.id } };
-        this.injected.set(result.fault.id, { fault: { ...result.fault, params: { ...result.fault.params, proxy, toxic: toxic.name } } });
-        return this.injected.get(result.fault.id) as InjectedFault;
+        // the proxy and toxic names are what an early revert needs
+        const entry: InjectedFault = { fault: { ...fault, params: { ...fault.params, proxy, toxic: toxic.name } } };
+        this.injected.set(fault.id, entry);
+        return entry;
       }
       case 'process': {
         const fault = await injectProcessFault({ ...req, actor }, { stateDir: this.deps.stateDir, ledger: this.deps.ledger, guard, services: this.deps.services });
@@ -184,7 +185,6 @@ export class InjectionEngine {
 
   /** The agent evidence (errors with stack frames) recorded for an agent fault this engine injected. */
   async evidence(id: string): Promise<Awaited<ReturnType<AgentClient['errors']>> | undefined> {
-    const agent = [...this.agents.values()][0];
-    return agent?.errors({ faultId: id });
+    return this.injected.get(id)?.agent?.errors({ faultId: id });
   }
 }
