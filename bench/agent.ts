@@ -265,7 +265,8 @@ async function ensureInstrumented(b: Server): Promise<void> {
     const agents = await AgentClient.list(b.stateDir);
     if (agents[0]?.reachable) {
       const fns = await AgentClient.fromAnnouncement(agents[0]).functions();
-      if (!fns.functions.some((f) => f.names.includes('priceOf'))) throw new Error('priceOf is not instrumented');
+      // FAULTLINE_AGENT_INCLUDE lets a control run measure the agent with instrumentation switched off
+      if (process.env.FAULTLINE_AGENT_INCLUDE === undefined && !fns.functions.some((f) => f.names.includes('priceOf'))) throw new Error('priceOf is not instrumented');
       return;
     }
     await new Promise((r) => setTimeout(r, 50));
