@@ -32,6 +32,11 @@ export function servicesWithProxy(config: FaultlineConfig): Record<string, Servi
   return out;
 }
 
+/** Reverts the active process faults of `names` (all when empty) before the services are stopped or restarted. */
+function revertServiceFaults(c: CliContext, sup: Supervisor, names: readonly string[]): ReturnType<typeof revertAll> {
+  return revertAll({ stateDir: sup.stateDir, ledger: c.ledger(), actor: 'cli' }, names.length > 0 ? { services: names } : {});
+}
+
 function supervisor(c: CliContext): Supervisor {
   return new Supervisor({ services: servicesWithProxy(c.config()), stateDir: c.stateDir(), ledger: c.ledger(), actor: 'cli' });
 }
@@ -79,7 +84,7 @@ export const register: RegisterCommands = (program, ctx) => {
     .action(async (names: string[]) => {
       const c = ctx();
       const sup = supervisor(c);
-      const reverted = await revertAll({ stateDir: sup.stateDir, ledger: c.ledger(), actor: 'cli' }, names.length > 0 ? { services: names } : {});
+      const reverted = await revertServiceFaults(c, sup, names);
       const stopped = await sup.stop(names);
       c.print({ stopped, reverted: reverted.map((r) => ({ id: r.fault.id, kind: r.fault.kind, outcome: r.outcome, detail: r.detail })) }, () =>
         [
@@ -97,7 +102,7 @@ export const register: RegisterCommands = (program, ctx) => {
       const c = ctx();
       const sup = supervisor(c);
       for (const n of names) sup.configOrThrow(n);
-      const reverted = await revertAll({ stateDir: sup.stateDir, ledger: c.ledger(), actor: 'cli' }, { services: names });
+      const reverted = await revertServiceFaults(c, sup, names);
       const records: ServiceRecord[] = [];
       for (const n of names) records.push(await sup.restart(n));
       c.print({ restarted: records, reverted: reverted.map((r) => r.fault.id) }, () => [...reverted.map((r) => `reverted ${r.fault.id} (${r.fault.kind})`), ...records.map(describeRecord)].join('\n'));
