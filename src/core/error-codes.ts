@@ -49,6 +49,16 @@ export const ERROR_CODES = {
   FL_ERR_NETNS_NOT_FOUND: { exit: 2, http: 404, message: 'No faultline network namespace with that name.', hint: 'List them with `faultline netns list`.' },
   FL_ERR_NETNS_UNAVAILABLE: { exit: 6, http: 501, message: 'Network namespaces or packet filters are not available here.', hint: 'L3 faults need root, iproute2 and nftables or iptables.' },
   FL_ERR_NETEM_UNAVAILABLE: { exit: 6, http: 501, message: 'The kernel has no netem module.', hint: 'Delay and corruption fall back to the proxy toxics.' },
+
+  // experiment (format, runner, providers)
+
+  // observe (load, samplers, figures)
+
+  // cards and continuous chaos
+
+  // report
+
+  // test under chaos
 } as const satisfies Record<string, { exit: number; http: number; message: string; hint: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,305 @@
+/**
+ * The vocabulary of a run (an experiment, a failure-card drill, a chaos session, a test run under chaos).
+ * Stages meet here: `experiment` drives faults through a FaultDriver and watches through an Observer, `observe`
+ * implements the Observer and computes ResilienceFigures, `report` renders a RunReport, and `store` keeps
+ * RunRecords. None of them imports another; the CLI (or the loop) wires the real implementations in.
+ */
+import type { ActiveFault, FaultRequest } from './fault.js';
+
+// ---------------------------------------------------------------------------------------------------------
+// Faults, as the experiment stage sees them (the CLI wires the InjectionEngine of src/inject behind it)
+
+/** One stack frame of an error the in-process agent recorded. `app` is false for node_modules and node: frames. */
+export interface EvidenceFrame {
+  file: string;
+  line: number;
+  col?: number;
+  fn?: string;
+  app: boolean;
+}
+
+/** An error a target threw (or answered with) while a fault was active, as the agent recorded it. */
+export interface ErrorEvidence {
+  /** epoch ms */
+  at: number;
+  name?: string;
+  message: string;
+  /** the instrumented function that threw, and its module, when the agent knows them */
+  fn?: string;
+  module?: string;
+  /** 'fault' (thrown by the injected fault), 'uncaught', 'rejection', 'response' (a 5xx answer) … */
+  source?: string;
+  frames: EvidenceFrame[];
+  faultId?: string;
+}
+
+export interface FaultDriver {
+  /** injects one fault (admission by safe zones happens inside); resolves once it is active */
+  inject(req: FaultRequest): Promise<ActiveFault>;
+  /** reverts one fault this driver injected; reverting a fault that already expired is not an error */
+  revert(id: string): Promise<void>;
+  /** reverts every fault this driver injected; resolves with their ids */
+  revertAll(): Promise<string[]>;
+  /** errors the target recorded while the fault was active (agent faults only; [] otherwise) */
+  evidence(id: string): Promise<ErrorEvidence[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Observation: load, latency, errors and process samples on one timeline
+
+/** Open-loop load: a constant request rate, latency measured from the intended send time. */
+export interface LoadSpec {
+  url: string;
+  method: string;
+  body?: string;
+  headers?: Record<string, string>;
+  ratePerSec: number;
+  timeoutMs: number;
+  /** maximum sockets (default 64) */
+  connections?: number;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+export interface TrafficSummary {
+  requests: number;
+  ok: number;
+  errors: number;
+  /** errors / requests, 0 when there were no requests */
+  errorRate: number;
+  /** 'http_5xx', 'http_4xx', 'timeout', 'ECONNREFUSED', 'ECONNRESET' … */
+  errorsByKind: Record<string, number>;
+  /** successful responses per second */
+  throughputPerSec: number;
+  latencyMs: LatencySummary;
+}
+
+/** Traffic of one time slice; `atMs` is the slice's start, ms since the observation started. */
+export interface TimelineBucket extends TrafficSummary {
+  atMs: number;
+}
+
+export type TimelineEventKind = 'phase' | 'inject' | 'revert' | 'expire' | 'halt' | 'probe' | 'action' | 'detect' | 'recover' | 'note';
+
+export interface TimelineEvent {
+  /** ms since the observation started */
+  atMs: number;
+  kind: TimelineEventKind;
+  label: string;
+  faultId?: string;
+}
+
+/** One sample of a target process, read from /proc (cpu, rss, fds) and from its agent (event-loop lag). */
+export interface ProcessSample {
+  atMs: number;
+  pid: number;
+  service?: string;
+  /** % of one core over the interval since the previous sample */
+  cpuPercent: number;
+  rssBytes: number;
+  openFds: number;
+  /** p99 event-loop delay over the interval, when the process runs the agent */
+  eventLoopLagMs?: number;
+}
+
+export interface Observation {
+  /** epoch ms of the observation's time zero */
+  startedAt: number;
+  durationMs: number;
+  bucketMs: number;
+  buckets: TimelineBucket[];
+  events: TimelineEvent[];
+  process: ProcessSample[];
+  /** the whole observation */
+  summary: TrafficSummary;
+}
+
+export interface ObserveTarget {
+  pid: number;
+  service?: string;
+  /** the agent control API (host:port) of that process, for event-loop lag */
+  agent?: string;
+}
+
+export interface ObserveOptions {
+  /** no load: only process samples and events */
+  load?: LoadSpec;
+  /** processes to sample; called at each sample (a restarted service gets a new pid) */
+  targets?: () => ObserveTarget[];
+  /** timeline slice (default 250 ms) */
+  bucketMs?: number;
+  /** process sampling interval (default 500 ms) */
+  sampleEveryMs?: number;
+  /** called with each completed bucket (progress, live metrics) */
+  onBucket?: (b: TimelineBucket) => void;
+}
+
+/** A running observation. */
+export interface Observer {
+  /** ms since the observation started */
+  now(): number;
+  /** puts an event on the timeline at now() (or at `atMs`) */
+  mark(e: Omit<TimelineEvent, 'atMs'> & { atMs?: number }): void;
+  /** traffic of the last `ms` milliseconds, for halt conditions and live checks */
+  window(ms: number): TrafficSummary;
+  /** stops the load (requests in flight finish or time out) and the samplers */
+  stop(): Promise<Observation>;
+}
+
+export type StartObserver = (o: ObserveOptions) => Observer;
+
+// ---------------------------------------------------------------------------------------------------------
+// Resilience figures (definitions and formulas: docs/reference/resilience-figures.md)
+
+/** What counts as steady: a bucket is steady when it meets every bound that is set. */
+export interface SteadyStateBounds {
+  maxErrorRate: number;
+  maxP99LatencyMs?: number;
+  minThroughputPerSec?: number;
+}
+
+/** A fault's active interval on the observation's timeline. */
+export interface FaultWindow {
+  faultId: string;
+  label: string;
+  startMs: number;
+  /** when it was reverted (or expired); undefined when it outlived the observation */
+  endMs?: number;
+}
+
+export interface FaultFigures {
+  faultId: string;
+  label: string;
+  /** first steady-state violation at or after injection, minus injection time; null when never detected */
+  timeToDetectMs: number | null;
+  /** from fault end to the start of a sustained return to steady state; null when it did not recover */
+  timeToRecoverMs: number | null;
+  /** from detection to the sustained return; null when not detected or not recovered */
+  timeToRecoverFromDetectMs: number | null;
+  recovered: boolean;
+  /** traffic while the fault was active */
+  during: TrafficSummary;
+  availabilityPct: number;
+  faultToleranceScore: number;
+  gracefulDegradationScore: number;
+}
+
+export interface ResilienceFigures {
+  bounds: SteadyStateBounds;
+  baseline?: TrafficSummary;
+  faults: FaultFigures[];
+  /** ok / requests over the whole observation, in % */
+  availabilityPct: number;
+  errorRate: number;
+  /** means over the faults that were detected / recovered; null when none */
+  mttdMs: number | null;
+  mttrMs: number | null;
+  faultToleranceScore: number;
+  gracefulDegradationScore: number;
+  /** recovered faults / faults */
+  recoverySuccessRate: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reports and the record of runs
+
+export type RunKind = 'experiment' | 'card' | 'chaos' | 'gameday' | 'loop' | 'test';
+export type RunStatus = 'completed' | 'failed' | 'aborted' | 'interrupted';
+
+/** One steady-state probe evaluated against its tolerance. */
+export interface HypothesisCheck {
+  phase: 'before' | 'during' | 'after';
+  probe: string;
+  met: boolean;
+  tolerance?: unknown;
+  value?: unknown;
+  error?: string;
+  /** ms since the run started */
+  atMs: number;
+  durationMs: number;
+}
+
+export interface RunFault {
+  id: string;
+  kind: string;
+  layer: string;
+  target: string;
+  params: Record<string, unknown>;
+  /** ms since the run started */
+  startMs: number;
+  endMs?: number;
+  /** how it ended: reverted by the run, by a halt condition, by an interruption, or expired (TTL) */
+  endedBy?: 'run' | 'halt' | 'interrupt' | 'ttl' | 'rollback';
+}
+
+/** Where failures happened in the code, grouped from the evidence. */
+export interface EvidenceSite {
+  /** file:line (mapped to the source file when a source map exists) */
+  location: string;
+  fn?: string;
+  message: string;
+  count: number;
+  faultIds: string[];
+}
+
+export interface Recommendation {
+  title: string;
+  /** what was observed that led to it */
+  why: string;
+  /** what to change */
+  change: string;
+  location?: string;
+  severity: 'high' | 'medium' | 'low';
+  /** a refactoring recipe that addresses it, when one exists */
+  recipe?: string;
+}
+
+export interface RunReport {
+  id: string;
+  kind: RunKind;
+  title: string;
+  status: RunStatus;
+  deviated: boolean;
+  /** the halt condition that stopped the run */
+  halted?: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  seed?: number;
+  checks: HypothesisCheck[];
+  faults: RunFault[];
+  observation?: Observation;
+  figures?: ResilienceFigures;
+  evidence: EvidenceSite[];
+  recommendations: Recommendation[];
+  /** paths of what the run wrote: journal, report.json, report.html, junit.xml */
+  artifacts: Record<string, string>;
+  /** a failure card's id, for card drills */
+  cardId?: string;
+}
+
+/** What the store keeps of every run (the chaos ledger of runs; faults are in the fault ledger). */
+export interface RunRecord {
+  id: string;
+  kind: RunKind;
+  title: string;
+  status: RunStatus;
+  deviated: boolean;
+  cardId?: string;
+  category?: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  mttdMs: number | null;
+  mttrMs: number | null;
+  availabilityPct?: number;
+  /** path of the run's report.json */
+  reportPath?: string;
+}
