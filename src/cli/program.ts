@@ -10,6 +10,10 @@ import { register as agent } from './commands/agent.js';
 import { register as netns } from './commands/netns.js';
 import { register as faults } from './commands/faults.js';
 import { register as loop } from './commands/loop.js';
+import { register as testUnderChaos } from './commands/test-under-chaos.js';
+import { register as report } from './commands/report.js';
+import { register as experiment } from './commands/experiment.js';
+import { register as cards } from './commands/cards.js';
 
 export const EXIT_CODES_HELP = `
 Exit codes: 0 ok · 1 finding (e.g. a halted run) · 2 bad input · 3 blocked gate · 4 refused by a safe zone ·
@@ -28,7 +32,7 @@ export function buildProgram(): Command {
     // before the subcommands are added, so they inherit it: usage errors reach main.ts (exit 2)
     .exitOverride();
   const ctx = () => createContext(program.opts<GlobalOptions>());
-  const registrations: RegisterCommands[] = [core, services, proxy, processFaults, agent, netns, faults, loop];
+  const registrations: RegisterCommands[] = [core, services, proxy, processFaults, agent, netns, faults, experiment, cards, loop, testUnderChaos, report];
   for (const r of registrations) r(program, ctx);
   return program;
 }

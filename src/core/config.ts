@@ -102,7 +102,41 @@ export const configSchema: JsonSchema = {
         body: { type: 'string' },
         rate: { type: 'number', minimum: 1, maximum: 10000, default: 50 },
         timeout: { ...duration, default: '2s' },
+        headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'request headers' },
+        connections: { type: 'integer', minimum: 1, maximum: 1024, default: 64, description: 'maximum sockets' },
       },
+    },
+    steadyState: {
+      type: 'object',
+      description: 'Bounds of the steady state used by the resilience figures; each one left out is derived from the baseline (docs/reference/resilience-figures.md).',
+      properties: {
+        maxErrorRate: { type: 'number', minimum: 0, maximum: 1 },
+        maxP99Latency: { ...duration },
+        minThroughput: { type: 'number', minimum: 0, description: 'successful responses per second' },
+      },
+    },
+    cards: {
+      type: 'object',
+      default: {},
+      description: 'Failure cards: folders of card files besides the built-in catalogue, and values for their placeholders.',
+      properties: {
+        dirs: { type: 'array', default: [], items: { type: 'string' } },
+        bind: { type: 'object', default: {}, additionalProperties: { type: 'string' } },
+        loop: { type: 'array', items: { type: 'string' }, description: 'card ids `faultline loop` drills, in order (default: the fault profiles)' },
+      },
+    },
+    reports: {
+      type: 'object',
+      default: {},
+      properties: {
+        dir: { type: 'string', default: 'runs', description: 'where runs write their reports; relative to stateDir' },
+        formats: { type: 'array', default: ['json', 'html', 'junit'], items: { type: 'string', enum: ['json', 'html', 'junit'] } },
+      },
+    },
+    metrics: {
+      type: 'object',
+      description: 'A Prometheus endpoint exposing faultline\'s metrics during runs.',
+      properties: { listen: { type: 'string', description: 'host:port, e.g. 127.0.0.1:9464 (port 0 picks one)' } },
     },
     defaults: { type: 'object', default: {}, properties: { ttl: { ...duration, default: '60s' }, seed: { type: 'integer', minimum: 0 } } },
   },
@@ -198,7 +232,11 @@ interface RawConfig {
   profiles: Record<string, { kind: string; layer: FaultProfileEntry['layer']; target: Record<string, string | number>; params: Record<string, unknown>; intensity: number; frequency: string | number; duration: string | number }[]>;
   safeZones: { services: string[]; routes: string[]; pids: number[]; processes: string[]; proxies: string[]; maxConcurrentFaults: number; haltConditions: HaltCondition[] };
   defaults: { ttl: string | number; seed?: number };
-  load?: { url?: string; method: string; body?: string; rate: number; timeout: string | number };
+  load?: { url?: string; method: string; body?: string; rate: number; timeout: string | number; headers?: Record<string, string>; connections: number };
+  steadyState?: { maxErrorRate?: number; maxP99Latency?: string | number; minThroughput?: number };
+  cards: { dirs: string[]; bind: Record<string, string>; loop?: string[] };
+  reports: { dir: string; formats: ('json' | 'html' | 'junit')[] };
+  metrics?: { listen?: string };
 }
 
 function urlHostPort(url: string): string {
@@ -230,6 +268,13 @@ function semanticProblems(c: RawConfig): SchemaProblem[] {
       assertLocalTarget(p.upstream, 'upstream');
     } catch (e) {
       out.push({ path: ['proxy', 'proxies', i, 'upstream'], message: (e as Error).message.replace(/^[^:]*: /, '') });
+    }
+  }
+  if (c.metrics?.listen) {
+    try {
+      assertLocalTarget(c.metrics.listen, 'listen');
+    } catch (e) {
+      out.push({ path: ['metrics', 'listen'], message: (e as Error).message.replace(/^[^:]*: /, '') });
     }
   }
   for (const [svc, entries] of Object.entries(c.profiles ?? {})) {
@@ -286,7 +331,21 @@ function normalize(c: RawConfig, file: string): FaultlineConfig {
     proxy: { listen: c.proxy.listen, proxies: c.proxy.proxies },
     profiles,
     safeZones: c.safeZones,
-    ...(c.load?.url ? { load: { url: c.load.url, method: c.load.method, ...(c.load.body !== undefined ? { body: c.load.body } : {}), ratePerSec: c.load.rate, timeoutMs: parseDurationMs(c.load.timeout) } } : {}),
+    ...(c.load?.url
+      ? { load: { url: c.load.url, method: c.load.method, ...(c.load.body !== undefined ? { body: c.load.body } : {}), ...(c.load.headers ? { headers: c.load.headers } : {}), ratePerSec: c.load.rate, timeoutMs: parseDurationMs(c.load.timeout), connections: c.load.connections } }
+      : {}),
+    ...(c.steadyState
+      ? {
+          steadyState: {
+            ...(c.steadyState.maxErrorRate !== undefined ? { maxErrorRate: c.steadyState.maxErrorRate } : {}),
+            ...(c.steadyState.maxP99Latency !== undefined ? { maxP99LatencyMs: parseDurationMs(c.steadyState.maxP99Latency) } : {}),
+            ...(c.steadyState.minThroughput !== undefined ? { minThroughputPerSec: c.steadyState.minThroughput } : {}),
+          },
+        }
+      : {}),
+    cards: { dirs: c.cards.dirs.map((d) => (isAbsolute(d) ? d : resolve(base, d))), bind: c.cards.bind, ...(c.cards.loop ? { loop: c.cards.loop } : {}) },
+    reports: { dir: isAbsolute(c.reports.dir) ? c.reports.dir : resolve(isAbsolute(c.stateDir) ? c.stateDir : resolve(base, c.stateDir), c.reports.dir), formats: c.reports.formats },
+    ...(c.metrics?.listen ? { metrics: { listen: c.metrics.listen } } : {}),
     defaults: { ttlMs: parseDurationMs(c.defaults.ttl), ...(c.defaults.seed !== undefined ? { seed: c.defaults.seed } : {}) },
   };
   return deepFreeze(cfg);

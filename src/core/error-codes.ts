@@ -51,14 +51,33 @@ export const ERROR_CODES = {
   FL_ERR_NETEM_UNAVAILABLE: { exit: 6, http: 501, message: 'The kernel has no netem module.', hint: 'Delay and corruption fall back to the proxy toxics.' },
 
   // experiment (format, runner, providers)
+  FL_ERR_EXPERIMENT_INVALID: { exit: 2, http: 400, message: 'The experiment file has invalid fields.', hint: 'Each problem is listed as file:line:col field: message; check it with `faultline validate`.' },
+  FL_ERR_EXPERIMENT_NOT_FOUND: { exit: 2, http: 404, message: 'The experiment file does not exist.', hint: 'Pass the path of a .yaml, .yml or .json experiment.' },
+  FL_ERR_EXPERIMENT_PARSE: { exit: 2, http: 400, message: 'The experiment file is not valid YAML/JSON.', hint: 'Fix the syntax at the file:line:col shown.' },
+  FL_ERR_PROVIDER_FAILED: { exit: 5, http: 502, message: 'An activity provider failed (connection refused, timeout, unexpected status).', hint: 'The message names the activity and what failed.' },
 
   // observe (load, samplers, figures)
+  FL_ERR_FIGURES_INPUT: { exit: 2, http: 400, message: 'Resilience figures got invalid bounds or fault windows.', hint: 'The message names the field; bounds are rates in 0–1 and ms ≥ 0, windows need startMs ≤ endMs.' },
+  FL_ERR_LOAD_SPEC: { exit: 2, http: 400, message: 'The load specification is invalid.', hint: 'The message names the attribute (url must be http:// on this machine; ratePerSec, timeoutMs, connections > 0).' },
 
   // cards and continuous chaos
+  FL_ERR_CARD_BINDING: { exit: 2, http: 400, message: 'A failure card needs a binding that was not given.', hint: 'Pass --bind key=value (e.g. --bind service=api) or add the service/proxy to faultline.yaml.' },
+  FL_ERR_CARD_INVALID: { exit: 2, http: 400, message: 'A failure card file is invalid.', hint: 'Each problem is listed with file:line:col and field; see docs/reference/failure-cards.md.' },
+  FL_ERR_CARD_NOT_FOUND: { exit: 2, http: 404, message: 'No failure card with that id.', hint: 'List cards with `faultline cards`; add directories with --cards DIR.' },
+  FL_ERR_CARD_NOT_RUNNABLE: { exit: 2, http: 409, message: 'The failure card cannot be run: faultline lacks the mechanism it needs.', hint: 'Its status is needs-mechanism; `faultline cards show ID` says what is missing.' },
+  FL_ERR_GAMEDAY_INVALID: { exit: 2, http: 400, message: 'The game day file is invalid.', hint: 'The message names file:line:col and field; see docs/reference/chaos.md.' },
+  FL_ERR_RUN_RECORD_INVALID: { exit: 2, http: 400, message: 'A run record is missing a field or has an invalid one.', hint: 'The message names the field.' },
 
   // report
+  FL_ERR_METRICS_LISTEN: { exit: 5, http: 500, message: 'The metrics endpoint could not listen on the address.', hint: 'Is the port already in use? Pass another port (0 picks a free one).' },
+  FL_ERR_REPORT_INVALID: { exit: 2, http: 400, message: 'The file is not a faultline run report (report.json).', hint: 'Each problem names the file and the field; reports are written by `faultline run`, `chaos` and `test`.' },
+  FL_ERR_REPORT_READ: { exit: 2, http: 404, message: 'The report file could not be read.', hint: 'Check the path; run reports are under .faultline/runs/<id>/report.json.' },
+  FL_ERR_REPORT_WRITE: { exit: 5, http: 500, message: 'A report file could not be written.', hint: 'Check that the output folder is writable.' },
 
   // test under chaos
+  FL_ERR_TEST_COMMAND: { exit: 5, http: 500, message: 'The test command could not be started.', hint: 'Check the command after `--` (it runs without a shell) and its working directory.' },
+  FL_ERR_TEST_FAULT_SPEC: { exit: 2, http: 400, message: 'A --fault value is not valid.', hint: 'Use LAYER:KIND[:key=value…], e.g. agent:throw:fn=fetchPrice or proxy:latency:link=pricing:latency=500 (docs/reference/test-under-chaos.md).' },
+  FL_ERR_TEST_NO_RESULTS: { exit: 2, http: 400, message: 'The clean run of the test command reported no test results.', hint: 'Use a command that prints TAP (node --test) or writes JUnit XML and pass --junit FILE.' },
 } as const satisfies Record<string, { exit: number; http: number; message: string; hint: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -126,6 +126,8 @@ export interface ObserveTarget {
   service?: string;
   /** the agent control API (host:port) of that process, for event-loop lag */
   agent?: string;
+  /** the agent's token (FAULTLINE_AGENT_TOKEN), when it was started with one */
+  agentToken?: string;
 }
 
 export interface ObserveOptions {
@@ -283,6 +285,8 @@ export interface RunReport {
   artifacts: Record<string, string>;
   /** a failure card's id, for card drills */
   cardId?: string;
+  /** the SLO timings the run's faults are held to (a failure card's slo); reports add an SLO test case per fault */
+  slo?: { detectMs?: number; recoverMs?: number };
 }
 
 /** What the store keeps of every run (the chaos ledger of runs; faults are in the fault ledger). */

@@ -32,6 +32,8 @@ export interface InjectedFault {
 export class InjectionEngine {
   private readonly injected = new Map<string, InjectedFault>();
   private readonly agents = new Map<number, AgentClient>();
+  /** the agent that held each agent fault, kept after the revert so its evidence can still be read */
+  private readonly heldBy = new Map<string, AgentClient>();
 
   constructor(private readonly deps: EngineDeps) {}
 
@@ -99,6 +101,7 @@ export class InjectionEngine {
         });
         this.deps.ledger.record({ action: 'inject', faultId: fault.id, kind: req.kind, layer: 'agent', target: `pid=${String(req.target.pid ?? '')},${fault.matched.join(';') || req.target.route || ''}`, params: req.params, actor, outcome: 'ok', ttlMs: req.ttlMs });
         result = { fault, agent };
+        this.heldBy.set(fault.id, agent);
         break;
       }
       case 'network': {
@@ -185,6 +188,6 @@ export class InjectionEngine {
 
   /** The agent evidence (errors with stack frames) recorded for an agent fault this engine injected. */
   async evidence(id: string): Promise<Awaited<ReturnType<AgentClient['errors']>> | undefined> {
-    return this.injected.get(id)?.agent?.errors({ faultId: id });
+    return (this.injected.get(id)?.agent ?? this.heldBy.get(id))?.errors({ faultId: id });
   }
 }

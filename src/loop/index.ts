@@ -1,55 +1,88 @@
 /**
- * `faultline loop`: the whole loop on one target, as far as the stages exist. Today: inject + observe.
- * It starts the proxy links and the services of faultline.yaml, measures a baseline under open-loop load, then
- * for each fault-profile entry injects the fault, measures its effect, reverts it, and measures the recovery.
- * Every fault is reverted on the way out, on SIGINT/SIGTERM too, and every step is in the ledger.
+ * `faultline loop`: the whole loop on one target, as far as the stages exist (inject, experiment, observe, report).
+ * It starts the proxy links and the services of faultline.yaml and one observation (open-loop load and process
+ * samples on one timeline), measures a baseline, then drills each failure card of `cards.loop` (or, without it,
+ * each fault-profile entry): inject, hold under load, revert, watch the recovery. The resilience figures are
+ * computed from the observed timeline; the report (JSON, HTML, JUnit) is written and every drill is recorded.
+ * Every fault is reverted on the way out, on SIGINT/SIGTERM and when a halt condition trips.
  */
 import type { FaultlineConfig, FaultProfileEntry } from '../core/config-types.js';
-import { FaultlineError } from '../core/errors.js';
-import type { FaultRequest, InjectionGuard, LedgerSink } from '../core/fault.js';
+import { newFaultId, type FaultRequest, type InjectionGuard, type LedgerSink } from '../core/fault.js';
+import type { ErrorEvidence, FaultFigures, FaultWindow, HypothesisCheck, ResilienceFigures, RunFault, RunReport, SteadyStateBounds, TrafficSummary } from '../core/run.js';
+import { bindCard, type Bindings } from '../experiment/cards/bind.js';
+import { defaultBindings } from '../experiment/cards/defaults.js';
+import { findCardOrThrow, loadCatalogue } from '../experiment/cards/load.js';
+import { watchHalt } from '../experiment/halt.js';
 import { InjectionEngine } from '../inject/engine.js';
-import { Supervisor } from '../inject/process/index.js';
+import { readServiceRecords, Supervisor } from '../inject/process/index.js';
 import { ProxyRegistry } from '../inject/proxy/index.js';
-import { runLoad, summarize, type LoadSummary, type RequestSample } from '../observe/load.js';
+import { computeFigures, startObserver } from '../observe/index.js';
+import type { RunMetrics } from '../report/index.js';
+import { appendRun } from '../store/runs.js';
+import { analyzeRun, createFaultDriver, runRecordOf, saveRun, withMetrics } from './wiring.js';
 
 export interface LoopOptions {
   config: FaultlineConfig;
   stateDir: string;
   ledger: LedgerSink;
   guard: InjectionGuard;
-  /** load duration while a fault is active (default 3 s) */
+  /** how long each fault is held under load (default 3 s) */
   phaseMs?: number;
-  /** load duration after each revert (default 1.5 s) */
+  /** how long the recovery after each revert is watched (default 2 s) */
   recoveryMs?: number;
-  /** reports progress lines */
+  /** the baseline before the first fault (default: phaseMs) */
+  baselineMs?: number;
+  /** card ids to drill (default: cards.loop of faultline.yaml, else the fault profiles) */
+  cards?: string[];
+  /** where the report goes (default <reports.dir>/<run id>) */
+  reportDir?: string;
+  /** live Prometheus metrics */
+  metrics?: RunMetrics;
   onProgress?: (line: string) => void;
-  /** aborts the run (reverting everything) */
   signal?: AbortSignal;
 }
 
-export interface PhaseResult {
+/** One fault of the loop, as measured. */
+export interface LoopPhase {
   phase: string;
-  fault?: { id: string; service: string; layer: string; kind: string; params: Record<string, unknown> };
-  during: LoadSummary;
-  after?: LoadSummary;
-  reverted?: string;
-  /** for agent faults: errors the target threw while the fault was active, with their top app frame */
+  cardId?: string;
+  fault?: { id: string; layer: string; kind: string; target: string; params: Record<string, unknown> };
+  /** traffic while the fault was active */
+  during?: TrafficSummary;
+  timeToDetectMs: number | null;
+  timeToRecoverMs: number | null;
+  recovered: boolean;
+  availabilityPct?: number;
+  /** the card's SLO, and whether the drill met it */
+  slo?: { detectMs: number; recoverMs: number; detected: boolean; recoveredInTime: boolean };
+  /** agent faults: errors the target recorded, and the top code location */
   evidence?: { count: number; top?: string };
-  /** a halt condition that tripped during this phase */
   halted?: string;
   error?: string;
 }
 
 export interface LoopResult {
+  runId: string;
   target: string;
   stages: { name: string; ran: boolean; note?: string }[];
   seed?: number;
-  phases: PhaseResult[];
+  baseline?: TrafficSummary;
+  phases: LoopPhase[];
+  figures?: ResilienceFigures;
+  report: Record<string, string>;
   ledgerEvents: number;
   aborted: boolean;
+  halted?: string;
 }
 
-function describe(entry: FaultProfileEntry): string {
+interface PhaseSpec {
+  name: string;
+  request: FaultRequest;
+  cardId?: string;
+  slo?: { detectMs: number; recoverMs: number };
+}
+
+function describeEntry(entry: FaultProfileEntry): string {
   const p = Object.entries(entry.params)
     .filter(([k]) => k !== 'body' && k !== 'message')
     .map(([k, v]) => `${k}=${String(v)}`)
@@ -58,60 +91,85 @@ function describe(entry: FaultProfileEntry): string {
   return [entry.layer, entry.kind, p, where].filter(Boolean).join(' ');
 }
 
+/** The faults the loop drills: the cards asked for, else the fault profiles of faultline.yaml. */
+export function loopPhases(config: FaultlineConfig, phaseMs: number, cardIds?: readonly string[]): PhaseSpec[] {
+  const ids = cardIds ?? config.cards.loop;
+  const ttl = (ms: number): number => Math.min(ms, phaseMs + 2000);
+  if (ids && ids.length > 0) {
+    const catalogue = loadCatalogue(config.cards.dirs);
+    const bindings: Bindings = defaultBindings(config);
+    return ids.map((id) => {
+      const card = findCardOrThrow(catalogue, id);
+      const req = bindCard(card, bindings, 'loop');
+      return { name: `${card.id}: ${card.title}`, request: { ...req, ttlMs: ttl(req.ttlMs) }, cardId: card.id, slo: card.slo };
+    });
+  }
+  const out: PhaseSpec[] = [];
+  for (const [service, entries] of Object.entries(config.profiles)) {
+    for (const entry of entries) {
+      out.push({
+        name: `${service}: ${describeEntry(entry)}`,
+        request: {
+          kind: entry.kind,
+          layer: entry.layer,
+          target: { service, ...entry.target },
+          params: entry.layer === 'agent' ? { probability: entry.intensity, ...entry.params } : entry.layer === 'proxy' ? { toxicity: entry.intensity, ...entry.params } : entry.params,
+          ttlMs: ttl(entry.durationMs),
+          actor: 'loop',
+        },
+      });
+    }
+  }
+  return out;
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+const where = (e: ErrorEvidence): string | undefined => {
+  const frame = e.frames.find((f) => f.app);
+  if (e.fn) return `${e.fn}() in ${(e.module ?? frame?.file ?? '').split('/').slice(-2).join('/')}`;
+  return frame ? `${frame.file.split('/').slice(-2).join('/')}:${frame.line}` : undefined;
+};
+
 /** Runs the loop; services and the proxy are started and stopped here. */
 export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   const { config } = o;
   const phaseMs = o.phaseMs ?? 3000;
-  const recoveryMs = o.recoveryMs ?? 1500;
+  const recoveryMs = o.recoveryMs ?? 2000;
+  const baselineMs = o.baselineMs ?? phaseMs;
   const say = o.onProgress ?? (() => undefined);
+  const specs = loopPhases(config, phaseMs, o.cards);
   let ledgerEvents = 0;
   const ledger: LedgerSink = { record: (e) => (ledgerEvents++, o.ledger.record(e)) };
   const proxies = new ProxyRegistry({ guard: o.guard, ledger, actor: 'loop', ...(config.defaults.seed !== undefined ? { seed: config.defaults.seed } : {}) });
   const services = new Supervisor({ services: config.services, stateDir: o.stateDir, ledger, actor: 'loop' });
   const engine = new InjectionEngine({ stateDir: o.stateDir, ledger, guard: o.guard, services, proxies, actor: 'loop' });
-  const phases: PhaseResult[] = [];
+  const plain = createFaultDriver(engine);
+  const { driver, startObserver: observe } = o.metrics ? withMetrics(o.metrics, plain, startObserver) : { driver: plain, startObserver };
+  const runId = newFaultId('loop');
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const phases: LoopPhase[] = [];
+  const windows: FaultWindow[] = [];
+  const faults: RunFault[] = [];
+  const evidence: ErrorEvidence[] = [];
   let aborted = false;
+  let halted: string | undefined;
+  const interrupted = (): boolean => o.signal?.aborted === true;
   const load = config.load;
+  let observer: ReturnType<typeof observe> | undefined;
+  let observation: Awaited<ReturnType<NonNullable<typeof observer>['stop']>> | undefined;
 
-  /**
-   * Runs the load for `ms`. With `watch`, halt conditions are checked every 250 ms over the last second of
-   * samples; when one trips, the load stops and `watch` is called at once (so the fault is reverted within a second).
-   */
-  const measure = async (ms: number, watch?: (why: string) => void): Promise<LoadSummary & { halted?: string }> => {
-    if (!load) {
-      await new Promise((r) => setTimeout(r, ms));
-      return summarize([], ms);
-    }
-    const stop = new AbortController();
-    const onAbort = (): void => stop.abort();
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    const recent: RequestSample[] = [];
-    let why: string | undefined;
-    const t0 = performance.now();
-    const timer = watch
-      ? setInterval(() => {
-          const now = performance.now() - t0;
-          while (recent.length > 0 && (recent[0] as RequestSample).at < now - 1000 - load.timeoutMs) recent.shift();
-          const window = recent.filter((r) => r.at + r.latencyMs >= now - 1000);
-          if (why === undefined && window.length >= 5) {
-            why = haltReason(config, summarize(window, 1000));
-            if (why !== undefined) {
-              stop.abort();
-              watch(why);
-            }
-          }
-        }, 250)
-      : undefined;
-    try {
-      const samples = await runLoad({ url: load.url, method: load.method, ...(load.body !== undefined ? { body: load.body } : {}), ratePerSec: load.ratePerSec, durationMs: ms, timeoutMs: load.timeoutMs, signal: stop.signal, onSample: (r) => recent.push(r) });
-      return { ...summarize(samples, ms), ...(why ? { halted: why } : {}) };
-    } finally {
-      if (timer) clearInterval(timer);
-      o.signal?.removeEventListener('abort', onAbort);
-      // an interruption stops the phase now; the caller's finally reverts every fault
-      if (o.signal?.aborted) throw new FaultlineError('FL_ERR_INTERRUPTED', 'interrupted');
-    }
-  };
   try {
     for (const link of config.proxy.proxies) {
       await proxies.createProxy({ name: link.name, listen: link.listen, upstream: link.upstream });
@@ -119,107 +177,184 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     }
     say(`starting services: ${Object.keys(config.services).join(', ')}`);
     await services.start();
-    const base = await measure(phaseMs);
-    phases.push({ phase: 'baseline', during: base });
-    say(`baseline: ${fmt(base)}`);
+    observer = observe({
+      ...(load ? { load: { url: load.url, method: load.method, ratePerSec: load.ratePerSec, timeoutMs: load.timeoutMs, connections: load.connections, ...(load.body !== undefined ? { body: load.body } : {}), ...(load.headers ? { headers: load.headers } : {}) } } : {}),
+      targets: () => Object.values(readServiceRecords(o.stateDir)).map((r) => ({ pid: r.pid, service: r.name })),
+    });
+    const obs = observer;
+    obs.mark({ kind: 'phase', label: 'baseline' });
+    say(`baseline: ${baselineMs} ms${load ? ` of ${load.ratePerSec} req/s to ${load.url}` : ' (no load.url: no traffic)'}`);
+    await sleep(baselineMs, o.signal);
 
-    for (const [service, entries] of Object.entries(config.profiles)) {
-      for (const entry of entries) {
-        if (o.signal?.aborted) throw new FaultlineError('FL_ERR_INTERRUPTED', 'interrupted');
-        const name = `${service}: ${describe(entry)}`;
-        const req: FaultRequest = {
-          kind: entry.kind,
-          layer: entry.layer,
-          target: { service, ...entry.target },
-          params: entry.layer === 'agent' ? { probability: entry.intensity, ...entry.params } : entry.layer === 'proxy' ? { toxicity: entry.intensity, ...entry.params } : entry.params,
-          // the fault lasts the phase; its TTL (enforced where it is applied) is a little longer, within the profile
-          ttlMs: Math.min(entry.durationMs, phaseMs + 1000),
-          actor: 'loop',
-        };
-        const result: PhaseResult = { phase: name, during: summarize([], 0) };
-        let id: string | undefined;
-        try {
-          const injected = await engine.inject(req);
-          id = injected.fault.id;
-          result.fault = { id, service, layer: entry.layer, kind: entry.kind, params: entry.params };
-          say(`inject ${name} (ttl ${req.ttlMs} ms, id ${id})`);
-          const faultId = id;
-          const during = await measure(phaseMs, (why) => {
+    for (const spec of specs) {
+      if (interrupted()) break;
+      const phase: LoopPhase = { phase: spec.name, ...(spec.cardId ? { cardId: spec.cardId } : {}), timeToDetectMs: null, timeToRecoverMs: null, recovered: false };
+      phases.push(phase);
+      obs.mark({ kind: 'phase', label: spec.name });
+      let id: string | undefined;
+      const stop = new AbortController();
+      const onAbort = (): void => stop.abort();
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const f = await driver.inject(spec.request);
+        id = f.id;
+        const startMs = obs.now();
+        obs.mark({ kind: 'inject', label: spec.name, faultId: id });
+        const target = Object.entries(spec.request.target)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(',');
+        phase.fault = { id, layer: spec.request.layer, kind: spec.request.kind, target, params: spec.request.params };
+        const runFault: RunFault = { id, kind: spec.request.kind, layer: spec.request.layer, target, params: spec.request.params, startMs: performance.now() - t0 };
+        faults.push(runFault);
+        say(`inject ${spec.name} (ttl ${spec.request.ttlMs} ms, id ${id})`);
+        const faultId = id;
+        const watcher = watchHalt({
+          conditions: config.safeZones.haltConditions,
+          observer: obs,
+          onTrip: (why) => {
+            halted = why;
+            phase.halted = why;
+            obs.mark({ kind: 'halt', label: why, faultId });
             say(`  HALT: ${why}: reverting now`);
-            void engine.revert(faultId).catch(() => undefined);
-          });
-          result.during = during;
-          if (during.halted) result.halted = during.halted;
-          if (entry.layer === 'agent') {
-            const ev = await engine.evidence(id).catch(() => undefined);
-            if (ev) {
-              // one record per thrown error (responses that carried one are linked to it, not counted again)
-              const thrown = ev.errors.filter((e) => e.source !== 'response');
-              const first = thrown[0];
-              const frame = first?.frames.find((f) => f.app);
-              const where = first?.fn ? `${first.fn}() in ${(first.module ?? '').split('/').slice(-2).join('/')}` : frame ? `${frame.file.split('/').slice(-2).join('/')}:${frame.line}` : undefined;
-              result.evidence = { count: thrown.length, ...(where ? { top: where } : {}) };
-            }
-          }
-          if (!result.halted) await engine.revert(id);
-          result.reverted = entry.kind === 'kill' ? 'restarted' : 'yes';
-        } catch (e) {
-          if (o.signal?.aborted) throw e;
-          result.error = (e as Error).message;
-          if (id) await engine.revert(id).catch(() => undefined);
+            void driver.revert(faultId).catch(() => undefined);
+            stop.abort();
+          },
+        });
+        await sleep(phaseMs, stop.signal);
+        watcher.stop();
+        if (spec.request.layer === 'agent') {
+          const ev = await driver.evidence(id).catch(() => [] as ErrorEvidence[]);
+          const thrown = ev.filter((e) => e.source !== 'response');
+          evidence.push(...ev.map((e) => ({ ...e, faultId })));
+          const top = thrown[0] ? where(thrown[0]) : undefined;
+          phase.evidence = { count: thrown.length, ...(top ? { top } : {}) };
         }
-        // a killed or paused service needs a moment; the recovery window shows how long
-        result.after = await measure(recoveryMs);
-        say(`  during: ${fmt(result.during)}${result.halted ? `  HALT: ${result.halted}` : ''}`);
-        say(`  after revert: ${fmt(result.after)}`);
-        phases.push(result);
-        if (result.halted) {
-          aborted = true;
-          ledger.record({ action: 'abort', faultId: id ?? '-', kind: entry.kind, layer: entry.layer, target: service, params: {}, actor: 'loop', outcome: 'ok', detail: `halt condition: ${result.halted}` });
-          break;
-        }
+        if (!phase.halted) await driver.revert(id);
+        const endMs = obs.now();
+        obs.mark({ kind: 'revert', label: spec.name, faultId: id });
+        runFault.endMs = performance.now() - t0;
+        runFault.endedBy = phase.halted ? 'halt' : interrupted() ? 'interrupt' : 'run';
+        windows.push({ faultId: id, label: spec.name, startMs, endMs });
+      } catch (e) {
+        if (interrupted()) break;
+        phase.error = (e as Error).message;
+        say(`  ${spec.name}: ${phase.error}`);
+        if (id) await driver.revert(id).catch(() => undefined);
+      } finally {
+        o.signal?.removeEventListener('abort', onAbort);
       }
-      if (aborted) break;
+      if (interrupted()) break;
+      // a killed or paused service needs a moment; the recovery window shows how long
+      await sleep(recoveryMs, o.signal);
+      const w = obs.window(recoveryMs);
+      say(`  after revert: ${fmt(w)}`);
+      if (halted) {
+        aborted = true;
+        ledger.record({ action: 'abort', faultId: id ?? '-', kind: spec.request.kind, layer: spec.request.layer, target: phase.fault?.target ?? '', params: {}, actor: 'loop', outcome: 'ok', detail: `halt condition: ${halted}` });
+        break;
+      }
     }
   } catch (e) {
-    if (!o.signal?.aborted) throw e;
-    aborted = true;
+    if (!interrupted()) throw e;
   } finally {
-    await engine.revertAll().catch(() => undefined);
+    await driver.revertAll().catch(() => undefined);
+    observation = observer ? await observer.stop().catch(() => undefined) : undefined;
     await services.stop().catch(() => undefined);
     await proxies.close().catch(() => undefined);
   }
-  if (o.signal?.aborted) aborted = true;
+  if (interrupted()) {
+    aborted = true;
+    ledger.record({ action: 'abort', faultId: '-', kind: 'loop', layer: 'supervisor', target: config.file ?? '', params: {}, actor: 'loop', outcome: 'ok', detail: 'interrupted (SIGINT/SIGTERM): every fault reverted' });
+  }
+
+  // figures from the observed timeline
+  const s = config.steadyState;
+  const bounds: SteadyStateBounds | undefined = s?.maxErrorRate !== undefined ? { maxErrorRate: s.maxErrorRate, ...(s.maxP99LatencyMs !== undefined ? { maxP99LatencyMs: s.maxP99LatencyMs } : {}), ...(s.minThroughputPerSec !== undefined ? { minThroughputPerSec: s.minThroughputPerSec } : {}) } : undefined;
+  const figures = observation && load ? computeFigures(observation, windows, bounds) : undefined;
+  const checks: HypothesisCheck[] = [];
+  for (const phase of phases) {
+    const ff: FaultFigures | undefined = figures?.faults.find((f) => f.faultId === phase.fault?.id);
+    if (ff) {
+      phase.during = ff.during;
+      phase.timeToDetectMs = ff.timeToDetectMs;
+      phase.timeToRecoverMs = ff.timeToRecoverMs;
+      phase.recovered = ff.recovered;
+      phase.availabilityPct = ff.availabilityPct;
+    }
+    const spec = specs.find((x) => x.name === phase.phase);
+    if (spec?.slo && phase.fault) {
+      const detected = phase.timeToDetectMs !== null && phase.timeToDetectMs <= spec.slo.detectMs;
+      const recoveredInTime = phase.timeToRecoverMs !== null && phase.timeToRecoverMs <= spec.slo.recoverMs;
+      phase.slo = { ...spec.slo, detected, recoveredInTime };
+      const atMs = windows.find((w) => w.faultId === phase.fault?.id)?.startMs ?? 0;
+      checks.push({ phase: 'during', probe: `${phase.cardId}: detected within ${spec.slo.detectMs} ms`, met: detected, tolerance: { maxMs: spec.slo.detectMs }, value: phase.timeToDetectMs, atMs, durationMs: 0 });
+      checks.push({ phase: 'after', probe: `${phase.cardId}: recovered within ${spec.slo.recoverMs} ms`, met: recoveredInTime, tolerance: { maxMs: spec.slo.recoverMs }, value: phase.timeToRecoverMs, atMs, durationMs: 0 });
+    }
+  }
+  const baseline = figures?.baseline;
+  const endedAt = new Date();
+  const status: RunReport['status'] = interrupted() ? 'interrupted' : halted ? 'aborted' : phases.some((p) => p.error) ? 'failed' : 'completed';
+  let report: RunReport = {
+    id: runId,
+    kind: 'loop',
+    title: `faultline loop on ${config.file ?? 'faultline.yaml'}`,
+    status,
+    deviated: phases.some((p) => p.fault && !p.recovered),
+    ...(halted ? { halted } : {}),
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: endedAt.getTime() - startedAt.getTime(),
+    ...(config.defaults.seed !== undefined ? { seed: config.defaults.seed } : {}),
+    checks,
+    faults,
+    ...(observation ? { observation } : {}),
+    ...(figures ? { figures } : {}),
+    evidence: [],
+    recommendations: [],
+    artifacts: {},
+  };
+  report = saveRun(analyzeRun(report, evidence), config, o.stateDir, o.reportDir ? { dir: o.reportDir } : {});
+  // each card drilled counts as a drill of that card (coverage, drill frequency)
+  for (const phase of phases) {
+    if (!phase.cardId || !phase.fault) continue;
+    appendRun(o.stateDir, {
+      ...runRecordOf(report, report.artifacts.json),
+      id: `${runId}-${phase.cardId}`,
+      kind: 'card',
+      title: phase.phase,
+      status: phase.error ? 'failed' : phase.halted ? 'aborted' : report.status === 'interrupted' ? 'interrupted' : 'completed',
+      deviated: !phase.recovered,
+      cardId: phase.cardId,
+      mttdMs: phase.timeToDetectMs,
+      mttrMs: phase.timeToRecoverMs,
+      ...(phase.availabilityPct !== undefined ? { availabilityPct: phase.availabilityPct } : {}),
+    });
+  }
 
   return {
+    runId,
     target: config.file ?? '(defaults)',
     stages: [
       { name: 'inject', ran: true },
       { name: 'observe', ran: load !== undefined, ...(load ? {} : { note: 'no load.url in the config' }) },
-      { name: 'experiment', ran: false, note: 'issue #3' },
+      { name: 'experiment', ran: true, note: specs.some((x) => x.cardId) ? 'failure cards' : 'fault profiles' },
+      { name: 'report', ran: true },
       { name: 'predict', ran: false, note: 'issue #4' },
       { name: 'refactor', ran: false, note: 'issue #6' },
       { name: 'promote', ran: false, note: 'issue #7' },
     ],
     ...(config.defaults.seed !== undefined ? { seed: config.defaults.seed } : {}),
+    ...(baseline ? { baseline } : {}),
     phases,
+    ...(figures ? { figures } : {}),
+    report: Object.fromEntries(Object.entries(report.artifacts)),
     ledgerEvents,
     aborted,
+    ...(halted ? { halted } : {}),
   };
 }
 
-/** The first halt condition of the config that `s` trips, described; undefined when none does. */
-export function haltReason(config: FaultlineConfig, s: LoadSummary): string | undefined {
-  for (const h of config.safeZones.haltConditions) {
-    const v = h.metric === 'errorRate' ? s.errorRate : h.metric === 'p99LatencyMs' ? s.latencyMs.p99 : undefined;
-    if (v === undefined) continue;
-    if (h.above !== undefined && v > h.above) return `${h.metric} ${v.toFixed(3)} > ${h.above}`;
-    if (h.below !== undefined && v < h.below) return `${h.metric} ${v.toFixed(3)} < ${h.below}`;
-  }
-  return undefined;
-}
-
-export function fmt(s: LoadSummary): string {
+export function fmt(s: TrafficSummary): string {
   if (s.requests === 0) return 'no requests';
   const kinds = Object.entries(s.errorsByKind)
     .map(([k, n]) => `${k}:${n}`)
@@ -227,17 +362,48 @@ export function fmt(s: LoadSummary): string {
   return `${s.requests} req, errors ${(s.errorRate * 100).toFixed(1)}%${kinds ? ` (${kinds})` : ''}, p50 ${s.latencyMs.p50.toFixed(1)} ms, p99 ${s.latencyMs.p99.toFixed(1)} ms`;
 }
 
+const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${Math.round(v)}`);
+
 export function renderTable(r: LoopResult): string {
-  const rows: string[][] = [['phase', 'window', 'requests', 'errors', 'p50 ms', 'p99 ms', 'max ms', 'note']];
+  const rows: string[][] = [['fault', 'requests', 'errors', 'p50 ms', 'p99 ms', 'TTD ms', 'TTR ms', 'note']];
+  if (r.baseline) rows.push(['baseline (steady state)', String(r.baseline.requests), `${(r.baseline.errorRate * 100).toFixed(1)}%`, r.baseline.latencyMs.p50.toFixed(1), r.baseline.latencyMs.p99.toFixed(1), '', '', '']);
   for (const p of r.phases) {
-    const note = [p.reverted ? `reverted: ${p.reverted}` : '', p.evidence ? `${p.evidence.count} errors recorded${p.evidence.top ? ` at ${p.evidence.top}` : ''}` : '', p.halted ? `HALT ${p.halted}` : '', p.error ? `error: ${p.error}` : ''].filter(Boolean).join('; ');
-    const row = (w: string, s: LoadSummary, n: string): string[] => [w === 'during' || p.phase === 'baseline' ? p.phase : '', w, String(s.requests), `${(s.errorRate * 100).toFixed(1)}%`, s.latencyMs.p50.toFixed(1), s.latencyMs.p99.toFixed(1), s.latencyMs.max.toFixed(1), n];
-    rows.push(row(p.phase === 'baseline' ? 'steady' : 'during', p.during, note));
-    if (p.after) rows.push(row('after', p.after, ''));
+    const d = p.during;
+    const note = [
+      p.slo ? `SLO detect ${p.slo.detected ? 'met' : 'MISSED'}, recover ${p.slo.recoveredInTime ? 'met' : 'MISSED'}` : p.fault ? (p.recovered ? 'recovered' : 'NOT recovered') : '',
+      p.evidence ? `${p.evidence.count} errors recorded${p.evidence.top ? ` at ${p.evidence.top}` : ''}` : '',
+      p.halted ? `HALT ${p.halted}` : '',
+      p.error ? `error: ${p.error}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    rows.push([p.phase, d ? String(d.requests) : '', d ? `${(d.errorRate * 100).toFixed(1)}%` : '', d ? d.latencyMs.p50.toFixed(1) : '', d ? d.latencyMs.p99.toFixed(1) : '', ms(p.timeToDetectMs), ms(p.timeToRecoverMs), note]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
-  const lines = rows.map((row) => row.map((c, i) => (i >= 2 && i <= 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd());
+  const lines = rows.map((row) => row.map((c, i) => (i >= 1 && i <= 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd());
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const f = r.figures;
+  const figures = f
+    ? [
+        '',
+        `resilience figures (docs/reference/resilience-figures.md):`,
+        `  availability ${f.availabilityPct.toFixed(2)}%   error rate ${(f.errorRate * 100).toFixed(2)}%   MTTD ${ms(f.mttdMs)} ms   MTTR ${ms(f.mttrMs)} ms`,
+        `  fault tolerance ${f.faultToleranceScore.toFixed(2)}   graceful degradation ${f.gracefulDegradationScore.toFixed(2)}   recovery success ${(f.recoverySuccessRate * 100).toFixed(0)}%`,
+        `  steady state: error rate ≤ ${(f.bounds.maxErrorRate * 100).toFixed(1)}%${f.bounds.maxP99LatencyMs !== undefined ? `, p99 ≤ ${f.bounds.maxP99LatencyMs.toFixed(0)} ms` : ''}`,
+      ]
+    : [];
   const stages = r.stages.map((s) => `${s.name}${s.ran ? ' ✓' : ` (not yet${s.note ? `: ${s.note}` : ''})`}`).join(' · ');
-  return `${lines.join('\n')}\n\nstages: ${stages}\n${r.ledgerEvents} ledger events recorded${r.aborted ? '; the run was ABORTED and every fault reverted' : '; every fault was reverted'} — see \`faultline ledger\``;
+  const report = Object.entries(r.report)
+    .filter(([k]) => k === 'html' || k === 'json' || k === 'junit')
+    .map(([k, v]) => `  ${k}: ${v}`);
+  return [
+    ...lines,
+    ...figures,
+    '',
+    'report:',
+    ...report,
+    '',
+    `stages: ${stages}`,
+    `${r.ledgerEvents} ledger events recorded${r.aborted ? '; the run was ABORTED and every fault reverted' : '; every fault was reverted'} — see \`faultline ledger\``,
+  ].join('\n');
 }

@@ -5,6 +5,7 @@ import { ERROR_CODES, type ErrorCode } from '../../core/error-codes.js';
 import { FaultlineError } from '../../core/errors.js';
 import { assertLocalTarget, splitHostPort } from '../../core/net.js';
 import { agentsDir, removeAnnouncement, type AgentAnnouncement } from './announce.js';
+import type { AgentStats } from './control-server.js';
 import type { ErrorRecord } from './evidence.js';
 import type { EndedFault, ModuleInfo } from './runtime.js';
 import type { AgentFault, AgentFaultRequest, AgentInfo, FnInfo } from './types.js';
@@ -161,6 +162,11 @@ export class AgentClient {
     if (q.limit !== undefined) qs.set('limit', String(q.limit));
     const s = qs.toString();
     return this.request<ErrorsAnswer>('GET', `/v1/errors${s ? `?${s}` : ''}`);
+  }
+
+  /** event-loop lag since the previous call (the first call starts the monitor and reports 0s), memory, uptime */
+  stats(): Promise<AgentStats> {
+    return this.request<AgentStats>('GET', '/v1/stats');
   }
 
   async clearErrors(): Promise<number> {

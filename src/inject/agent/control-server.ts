@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { FaultlineError, isFaultlineError } from '../../core/errors.js';
 import { isLoopback } from '../../core/net.js';
 import { describeThrown } from './evidence.js';
@@ -72,10 +73,50 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** The answer of GET /v1/stats. */
+export interface AgentStats {
+  /** event-loop delay beyond the 10 ms sampling interval, over `intervalMs` (0s on the first call) */
+  eventLoopLagMs: { p50: number; p99: number; max: number };
+  /** the interval the lag figures cover: since the previous call (0 on the first call, which starts the monitor) */
+  intervalMs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  uptimeMs: number;
+}
+
+const LAG_RESOLUTION_MS = 10;
+
+/**
+ * Event-loop lag from perf_hooks.monitorEventLoopDelay, started on the first read (an agent nobody asks pays
+ * nothing) and reset after each read, so each answer covers the interval since the previous one. The histogram
+ * records whole timer intervals, so the 10 ms resolution is subtracted to give the lag.
+ */
+function loopStats(rt: AgentRuntime): () => AgentStats {
+  let h: IntervalHistogram | undefined;
+  let since = 0;
+  const lag = (ns: number): number => Math.max(0, ns / 1e6 - LAG_RESOLUTION_MS);
+  return () => {
+    const now = performance.now();
+    let eventLoopLagMs = { p50: 0, p99: 0, max: 0 };
+    if (h === undefined) {
+      h = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+      h.enable();
+    } else if (h.count > 0) {
+      eventLoopLagMs = { p50: lag(h.percentile(50)), p99: lag(h.percentile(99)), max: lag(h.max) };
+    }
+    const intervalMs = since === 0 ? 0 : now - since;
+    since = now;
+    h.reset();
+    const mem = process.memoryUsage();
+    return { eventLoopLagMs, intervalMs, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, uptimeMs: Date.now() - rt.startedAt };
+  };
+}
+
 /** The agent's control API (see docs/reference/agent.md). */
 export function createControlServer(rt: AgentRuntime, opts: ControlServerOptions): http.Server {
+  const stats = loopStats(rt);
   const server = http.createServer((req, res) => {
-    handle(rt, opts, req, res).catch((e: unknown) => {
+    handle(rt, opts, stats, req, res).catch((e: unknown) => {
       if (isFaultlineError(e)) sendError(res, e);
       else {
         rt.logOnce('api', `control API error: ${describeThrown(e).message}`);
@@ -89,7 +130,7 @@ export function createControlServer(rt: AgentRuntime, opts: ControlServerOptions
   return server;
 }
 
-async function handle(rt: AgentRuntime, opts: ControlServerOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(rt: AgentRuntime, opts: ControlServerOptions, stats: () => AgentStats, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const refused = refusal(req, opts.token);
   if (refused) return sendError(res, refused);
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -115,6 +156,10 @@ async function handle(rt: AgentRuntime, opts: ControlServerOptions, req: http.In
       errors: { recorded: rt.errors.size, dropped: rt.errors.dropped, capacity: rt.errors.capacity },
     };
     return send(res, 200, info);
+  }
+  if (path === '/v1/stats') {
+    if (method !== 'GET') return notAllowed('GET');
+    return send(res, 200, stats());
   }
   if (path === '/v1/functions') {
     if (method !== 'GET') return notAllowed('GET');
@@ -147,7 +192,7 @@ async function handle(rt: AgentRuntime, opts: ControlServerOptions, req: http.In
     });
     return send(res, 200, { errors, dropped: rt.errors.dropped, capacity: rt.errors.capacity });
   }
-  return sendError(res, new FaultlineError('FL_ERR_INVALID_ARGUMENT', `path: no route ${method} ${path}; the API has /v1/agent, /v1/functions, /v1/faults[/{id}], /v1/errors`), 404);
+  return sendError(res, new FaultlineError('FL_ERR_INVALID_ARGUMENT', `path: no route ${method} ${path}; the API has /v1/agent, /v1/stats, /v1/functions, /v1/faults[/{id}], /v1/errors`), 404);
 }
 
 /** Listens on 127.0.0.1 (never another address) and resolves with the port. */

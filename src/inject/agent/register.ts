@@ -5,7 +5,9 @@
  * API on 127.0.0.1 (unref'd: it never keeps the target alive). Every step is guarded: a failure is
  * logged once with the `[faultline-agent]` prefix and the target runs on.
  */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { register as registerHooks } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, isMainThread } from 'node:worker_threads';
 import { VERSION } from '../../core/version.js';
@@ -15,12 +17,121 @@ import { installCjsHook } from './cjs-hook.js';
 import { createControlServer, listenControlServer } from './control-server.js';
 import { readAgentEnv } from './env.js';
 import { describeThrown } from './evidence.js';
-import { compilePathFilter } from './glob.js';
+import type { FaultSpec } from './fault-spec.js';
+import { compileModuleMatcher, compileNameMatcher, compilePathFilter } from './glob.js';
 import type { HookMessage, HooksData } from './hooks.js';
 import { patchHttpServers } from './http-patch.js';
 import { AGENT_GLOBAL } from './instrument.js';
 import { installProcessMonitors } from './monitors.js';
-import { AgentRuntime } from './runtime.js';
+import { AgentRuntime, type AgentRuntimeOptions } from './runtime.js';
+
+/** A fault of FAULTLINE_AGENT_FAULTS and what became of it in this process. */
+export interface StartupFaultState {
+  index: number;
+  kind: string;
+  target: FaultSpec['target'];
+  /** pending: its exact function has not loaded yet; armed: active (or ended, see `id` in the faults); dropped: refused or expired before it could be armed */
+  state: 'pending' | 'armed' | 'dropped';
+  id?: string;
+  reason?: string;
+}
+
+/** What FAULTLINE_AGENT_EVIDENCE_DIR/<pid>.json holds. */
+export interface AgentEvidenceFile {
+  pid: number;
+  argv: string[];
+  cwd: string;
+  startedAt: string;
+  writtenAt: string;
+  startup: StartupFaultState[];
+  /** active faults, then ended ones, with their hit counts */
+  faults: Array<{ id: string; kind: string; hits: number; active: boolean; reason?: string }>;
+  errors: ReturnType<AgentRuntime['errors']['list']>;
+  dropped: number;
+}
+
+/**
+ * The runtime of a process started with FAULTLINE_AGENT_FAULTS. A fault aimed at an exact function name
+ * cannot be armed before that function's module has loaded (the agent refuses an exact name that matches
+ * nothing), so it waits, and is armed as soon as a matching function is instrumented. Its TTL counts from
+ * the agent's start: a fault whose TTL has passed is never armed. `*` patterns and routes are armed at once.
+ */
+class StartupRuntime extends AgentRuntime {
+  readonly startup: StartupFaultState[];
+  private pending: Array<{ spec: FaultSpec; st: StartupFaultState }> = [];
+
+  constructor(opts: AgentRuntimeOptions, specs: readonly FaultSpec[]) {
+    super(opts);
+    this.startup = specs.map((spec, index) => ({ index, kind: spec.kind, target: spec.target, state: 'pending' }));
+    this.pending = specs.map((spec, i) => ({ spec, st: this.startup[i] as StartupFaultState }));
+    for (const p of this.pending.slice()) {
+      if (p.spec.on === 'route' || (p.spec.target.fn ?? '').includes('*')) this.arm(p);
+    }
+  }
+
+  override wrap(value: unknown, url: string, names: string[], format: 'esm' | 'cjs' = 'esm'): unknown {
+    const out = super.wrap(value, url, names, format);
+    if (this.pending.length > 0 && typeof value === 'function') {
+      for (const p of this.pending.slice()) {
+        const fn = p.spec.target.fn ?? '';
+        // a class registers its methods as `C.prototype.m` / `C.s`
+        if (names.some((n) => n === fn || fn.startsWith(`${n}.`)) && this.loaded(p.spec)) this.arm(p);
+      }
+    }
+    return out;
+  }
+
+  private loaded(spec: FaultSpec): boolean {
+    const mod = compileModuleMatcher(spec.target.module ?? '*');
+    const name = compileNameMatcher(spec.target.fn ?? '*');
+    return this.functions().some((f) => mod(f.module) && f.names.some(name));
+  }
+
+  private arm(p: { spec: FaultSpec; st: StartupFaultState }): void {
+    this.pending = this.pending.filter((q) => q !== p);
+    const ttlMs = p.spec.ttlMs - (Date.now() - this.startedAt);
+    if (ttlMs <= 0) {
+      p.st.state = 'dropped';
+      p.st.reason = `its TTL of ${p.spec.ttlMs} ms passed before ${p.spec.target.fn ?? 'its function'} loaded`;
+      this.logOnce(`startup:${p.st.index}`, `FAULTLINE_AGENT_FAULTS[${p.st.index}] not armed: ${p.st.reason}`);
+      return;
+    }
+    const { kind, target, probability, params, maxHits, seed, actor } = p.spec;
+    try {
+      const f = this.addFault({ kind, target, probability, params, ttlMs, ...(maxHits === undefined ? {} : { maxHits }), ...(seed === undefined ? {} : { seed }), actor: actor ?? 'FAULTLINE_AGENT_FAULTS' });
+      p.st.state = 'armed';
+      p.st.id = f.id;
+    } catch (e) {
+      p.st.state = 'dropped';
+      p.st.reason = describeThrown(e).message;
+      this.logOnce(`startup:${p.st.index}`, `FAULTLINE_AGENT_FAULTS[${p.st.index}] not armed: ${p.st.reason}`);
+    }
+  }
+}
+
+/** Writes the evidence file atomically (temp file + rename). */
+function writeEvidence(dir: string, rt: StartupRuntime): void {
+  const active = rt.listFaults().map((f) => ({ id: f.id, kind: f.kind, hits: f.hits, active: true }));
+  const ended = rt.endedFaults().map((f) => ({ id: f.id, kind: f.kind, hits: f.hits, active: false, reason: f.reason }));
+  const body: AgentEvidenceFile = {
+    pid: process.pid,
+    argv: process.argv.slice(1),
+    cwd: process.cwd(),
+    startedAt: new Date(rt.startedAt).toISOString(),
+    writtenAt: new Date().toISOString(),
+    startup: rt.startup,
+    faults: [...active, ...ended],
+    errors: rt.errors.list(),
+    dropped: rt.errors.dropped,
+  };
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${process.pid}.json`);
+  writeFileSync(`${file}.tmp`, JSON.stringify(body));
+  renameSync(`${file}.tmp`, file);
+}
+
+/** How often the evidence file is rewritten while errors or hits change (a hung process is killed, not exited). */
+const EVIDENCE_EVERY_MS = 250;
 
 function start(): void {
   const key = Symbol.for(AGENT_GLOBAL);
@@ -29,14 +140,20 @@ function start(): void {
   if (!isMainThread || g[key] !== undefined) return;
   const { env, problems } = readAgentEnv(process.env, process.cwd());
   const faultlineDir = fileURLToPath(new URL('../../', import.meta.url));
-  const rt = new AgentRuntime({
-    errorCapacity: env.errorCapacity,
-    internalDirs: [faultlineDir],
-    // fault expiries go to the ledger's append log; the runtime catches and logs a failing write
-    ledger: { record: (e) => appendEvent(env.stateDir, e) },
-    ...(env.seed === undefined ? {} : { seed: env.seed }),
-  });
-  for (const p of problems) rt.logOnce(p, p);
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  // problems with the settings come first, before a start-up fault may be refused
+  for (const p of problems) log(`[faultline-agent] ${p}`);
+  const rt = new StartupRuntime(
+    {
+      errorCapacity: env.errorCapacity,
+      internalDirs: [faultlineDir],
+      log,
+      // fault expiries go to the ledger's append log; the runtime catches and logs a failing write
+      ledger: { record: (e) => appendEvent(env.stateDir, e) },
+      ...(env.seed === undefined ? {} : { seed: env.seed }),
+    },
+    env.startupFaults ?? [],
+  );
   g[key] = rt.bridge();
   const step = (what: string, fn: () => void): void => {
     try {
@@ -60,6 +177,21 @@ function start(): void {
   const exempt = new WeakSet<object>();
   step('route faults', () => patchHttpServers(rt, exempt));
   step('error monitors', () => installProcessMonitors(rt));
+  const evidenceDir = env.evidenceDir;
+  if (evidenceDir !== undefined) {
+    step('evidence file', () => {
+      let last = '';
+      const flush = (force: boolean): void => {
+        const mark = `${rt.errors.lastSeq}:${rt.listFaults().reduce((n, f) => n + f.hits, 0)}:${rt.endedFaults().length}:${rt.startup.map((s) => s.state).join()}`;
+        if (!force && mark === last) return;
+        last = mark;
+        step(`evidence file in ${evidenceDir}`, () => writeEvidence(evidenceDir, rt));
+      };
+      flush(true);
+      setInterval(() => flush(false), EVIDENCE_EVERY_MS).unref();
+      process.once('exit', () => flush(true));
+    });
+  }
   step('control server', () => {
     const server = createControlServer(rt, { port: env.port, version: VERSION, ...(env.token === undefined ? {} : { token: env.token }) });
     exempt.add(server);

@@ -1,5 +1,5 @@
 // The README's main command, run as a user runs it: the real binary on the bundled example.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, listening, runCli, startCli, tempDir, waitFor } from './helpers.js';
@@ -11,12 +11,22 @@ interface Summary {
 }
 interface Phase {
   phase: string;
+  cardId?: string;
   fault?: { id: string; layer: string; kind: string };
-  during: Summary;
-  after?: Summary;
-  reverted?: string;
+  during?: Summary;
+  timeToDetectMs: number | null;
+  timeToRecoverMs: number | null;
+  recovered: boolean;
   evidence?: { count: number; top?: string };
   error?: string;
+}
+interface Result {
+  runId: string;
+  baseline?: Summary;
+  phases: Phase[];
+  figures?: { availabilityPct: number; mttdMs: number | null; recoverySuccessRate: number; faults: unknown[] };
+  report: Record<string, string>;
+  aborted: boolean;
 }
 
 async function exampleEnv(): Promise<{ env: NodeJS.ProcessEnv; ports: number[]; cleanup: () => void; stateDir: string }> {
@@ -34,42 +44,49 @@ describe('faultline loop on the bundled example', () => {
   const cleanups: (() => void)[] = [];
   afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
-  it('injects every profile fault under load, shows its effect, reverts it, and records it all', async () => {
+  it('drills the failure cards under load, measures their effect and the resilience figures, writes the report, records it all', async () => {
     const e = await exampleEnv();
     cleanups.push(e.cleanup);
-    const r = await runCli(['--json', 'loop', '--config', 'examples/shop/faultline.yaml', '--phase', '1500ms', '--recovery', '1s'], e.env);
+    const r = await runCli(['--json', 'loop', '--config', 'examples/shop/faultline.yaml', '--phase', '1500ms', '--recovery', '2s'], e.env);
     expect(r.code, r.stderr).toBe(0);
-    const result = JSON.parse(r.stdout) as { phases: Phase[]; aborted: boolean };
+    const result = JSON.parse(r.stdout) as Result;
     expect(result.aborted).toBe(false);
-    const byKind = (k: string): Phase => {
-      const p = result.phases.find((x) => x.fault?.kind === k);
-      if (!p) throw new Error(`no phase injected ${k}; phases: ${JSON.stringify(result.phases.map((x) => [x.phase, x.error]))}`);
-      return p;
+    const card = (id: string): Phase & { during: Summary } => {
+      const p = result.phases.find((x) => x.cardId === id);
+      if (!p?.during) throw new Error(`no measured phase for ${id}; phases: ${JSON.stringify(result.phases.map((x) => [x.phase, x.error]))}`);
+      return p as Phase & { during: Summary };
     };
-    const base = result.phases[0] as Phase;
-    expect(base.phase).toBe('baseline');
-    expect(base.during.requests).toBeGreaterThan(50);
-    expect(base.during.errorRate).toBe(0);
-    // each fault had the effect it should have, measured from outside
-    expect(byKind('latency').during.latencyMs.p50).toBeGreaterThan(250);
-    expect(byKind('http_status').during.errorRate).toBeGreaterThan(0.9);
-    expect(byKind('pause').during.latencyMs.p99).toBeGreaterThan(1000); // no timeout in the client: requests hang
-    expect(byKind('kill').during.errorRate).toBeGreaterThan(0.5);
-    const thrown = byKind('throw');
-    expect(thrown.during.errorRate).toBeGreaterThan(0.2);
-    expect(thrown.during.errorRate).toBeLessThan(0.8);
+    expect(result.baseline?.requests).toBeGreaterThan(50);
+    expect(result.baseline?.errorRate).toBe(0);
+    // each card had the effect it should have, measured from outside
+    expect(card('network-latency').during.latencyMs.p50).toBeGreaterThan(150); // 300 ms set; the window's edge buckets are partly before/after it
+    expect(card('dependency-errors').during.errorRate).toBeGreaterThan(0.7);
+    const thrown = card('random-exceptions');
+    expect(thrown.during.errorRate).toBeGreaterThan(0.05);
+    expect(thrown.during.errorRate).toBeLessThan(0.7);
     expect(thrown.evidence?.count).toBeGreaterThan(0);
     expect(thrown.evidence?.top).toContain('fetchPrice');
-    expect(byKind('delay').during.latencyMs.p50).toBeGreaterThan(150);
-    // every fault was reverted and the service recovered
-    for (const p of result.phases.slice(1)) {
+    expect(card('null-values').during.errorRate).toBeGreaterThan(0.15);
+    expect(card('heartbeat-loss').during.latencyMs.p99).toBeGreaterThan(500); // a frozen process: requests hang
+    expect(card('process-crash').during.errorRate).toBeGreaterThan(0.5);
+    // every fault was detected, reverted, and the service recovered
+    for (const p of result.phases) {
       expect(p.error, p.phase).toBeUndefined();
-      expect(p.reverted, p.phase).toBeDefined();
-      expect(p.after?.errorRate, p.phase).toBeLessThan(0.5);
+      expect(p.timeToDetectMs, p.phase).not.toBeNull();
+      expect(p.recovered, p.phase).toBe(true);
     }
+    expect(result.figures?.faults).toHaveLength(6);
+    expect(result.figures?.availabilityPct).toBeLessThan(100);
+    expect(result.figures?.recoverySuccessRate).toBe(1);
+    // the report files, and the record of runs: the loop and one drill per card
+    for (const k of ['json', 'html', 'junit']) expect(existsSync(result.report[k] as string), k).toBe(true);
+    expect(readFileSync(result.report.junit as string, 'utf8')).toContain('<testcase');
+    const runs = readFileSync(join(e.stateDir, 'runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; cardId?: string; mttdMs: number | null });
+    expect(runs.filter((x) => x.kind === 'loop')).toHaveLength(1);
+    expect(runs.filter((x) => x.kind === 'card').map((x) => x.cardId)).toEqual(['network-latency', 'dependency-errors', 'random-exceptions', 'null-values', 'heartbeat-loss', 'process-crash']);
     // the ledger holds an inject and a revert (or expiry) for each fault
     const events = readFileSync(join(e.stateDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; faultId: string });
-    for (const p of result.phases.slice(1)) {
+    for (const p of result.phases) {
       const mine = events.filter((ev) => ev.faultId === p.fault?.id).map((ev) => ev.action);
       expect(mine, p.phase).toContain('inject');
       expect(mine.some((a) => a === 'revert' || a === 'expire'), p.phase).toBe(true);
@@ -84,8 +101,8 @@ describe('faultline loop on the bundled example', () => {
     const e = await exampleEnv();
     cleanups.push(e.cleanup);
     const run = startCli(['loop', '--config', 'examples/shop/faultline.yaml', '--phase', '4s', '--recovery', '1s'], e.env);
-    // wait until the process-pause phase has stopped pricing, then interrupt
-    await waitFor(() => /inject pricing: process pause/.test(run.stderr()) || undefined, 60_000, 'the pause phase');
+    // wait until the heartbeat-loss card has frozen the api (SIGSTOP), then interrupt
+    await waitFor(() => /inject heartbeat-loss/.test(run.stderr()) || undefined, 60_000, 'the pause phase');
     await new Promise((r) => setTimeout(r, 300));
     run.child.kill('SIGINT');
     const r = await run.done;

@@ -42,6 +42,20 @@ describe('config: loadConfig / parseConfig', () => {
     expect(message).toContain('faultline.yaml:7:3 safeZones.maxConcurrentFaults: must be ≥ 1');
   });
 
+  it('run settings: steady-state bounds, card folders, report folder, load headers; metrics only on loopback', () => {
+    const c = parseConfig(
+      'steadyState:\n  maxErrorRate: 0.02\n  maxP99Latency: 250ms\ncards:\n  dirs: [my-cards]\n  bind: {service: api}\nload:\n  url: http://127.0.0.1:3000/\n  headers: {x-test: "1"}\nmetrics:\n  listen: 127.0.0.1:0\n',
+      '/x/y/faultline.yaml',
+    );
+    expect(c.steadyState).toEqual({ maxErrorRate: 0.02, maxP99LatencyMs: 250 });
+    expect(c.cards).toEqual({ dirs: ['/x/y/my-cards'], bind: { service: 'api' } });
+    expect(c.reports).toEqual({ dir: '/x/y/.faultline/runs', formats: ['json', 'html', 'junit'] });
+    expect(c.load?.headers).toEqual({ 'x-test': '1' });
+    expect(c.load?.connections).toBe(64);
+    expect(c.metrics).toEqual({ listen: '127.0.0.1:0' });
+    expect(problemsOf('metrics:\n  listen: 10.1.2.3:9464\n').message).toMatch(/faultline.yaml:2:\d+ metrics.listen/);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const { code, message } = problemsOf('services:\n  api: [\n');
     expect(code).toBe('FL_ERR_CONFIG_PARSE');

@@ -1,0 +1,371 @@
+/**
+ * Recommendations from what a run observed (pure). Each rule reads named signals of the report — the fault's
+ * layer and kind, the traffic while it was active, its resilience figures, the evidence the agent recorded —
+ * and proposes one change, with the code location from the evidence when there is one. The rules and their
+ * signals are documented in docs/reference/reports.md; recipe ids are those of the refactoring engine.
+ */
+import type { ErrorEvidence, EvidenceSite, FaultFigures, FaultWindow, Recommendation, RunFault, RunReport, TrafficSummary } from '../core/run.js';
+import { fmtMs, fmtPct, fmtRate } from './format.js';
+import { faultLabel, faultWindows } from './timeline.js';
+
+/** Maps a generated file:line:col to its source (see source-map.ts); undefined leaves the location as recorded. */
+export type MapLocation = (file: string, line: number, col?: number) => { file: string; line: number; col?: number } | undefined;
+
+const NO_APP_FRAME = '(no application frame)';
+
+/**
+ * Groups errors by the top application frame (the first frame with `app: true`), mapped through `mapLocation`:
+ * one site per location and function, with the number of errors, the most frequent message (and how many
+ * others there were) and the faults that were active. Sorted by count, then location.
+ */
+export function evidenceSites(evidence: readonly ErrorEvidence[], mapLocation?: MapLocation): EvidenceSite[] {
+  interface Group {
+    location: string;
+    fn?: string;
+    messages: Map<string, number>;
+    count: number;
+    faultIds: Set<string>;
+  }
+  const groups = new Map<string, Group>();
+  for (const ev of evidence) {
+    const frame = ev.frames.find((f) => f.app);
+    let location = NO_APP_FRAME;
+    if (frame) {
+      const mapped = mapLocation?.(frame.file, frame.line, frame.col);
+      location = mapped ? `${mapped.file}:${mapped.line}` : `${frame.file}:${frame.line}`;
+    } else if (ev.module !== undefined) {
+      location = ev.module;
+    }
+    const fn = frame?.fn ?? ev.fn;
+    const key = `${location}\0${fn ?? ''}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { location, messages: new Map(), count: 0, faultIds: new Set() };
+      if (fn !== undefined) g.fn = fn;
+      groups.set(key, g);
+    }
+    g.count++;
+    const msg = ev.name !== undefined && !ev.message.startsWith(ev.name) ? `${ev.name}: ${ev.message}` : ev.message;
+    g.messages.set(msg, (g.messages.get(msg) ?? 0) + 1);
+    if (ev.faultId !== undefined) g.faultIds.add(ev.faultId);
+  }
+  return [...groups.values()]
+    .map((g) => {
+      const byCount = [...g.messages.entries()].sort((a, b) => b[1] - a[1]);
+      const others = byCount.length - 1;
+      const site: EvidenceSite = {
+        location: g.location,
+        message: `${(byCount[0] as [string, number])[0]}${others > 0 ? ` (and ${others} other message${others === 1 ? '' : 's'})` : ''}`,
+        count: g.count,
+        faultIds: [...g.faultIds].sort(),
+      };
+      if (g.fn !== undefined) site.fn = g.fn;
+      return site;
+    })
+    .sort((a, b) => b.count - a.count || a.location.localeCompare(b.location));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Signals
+
+const LATENCY_KINDS: Record<string, readonly string[]> = {
+  proxy: ['latency', 'http_delay', 'bandwidth', 'slicer', 'stall', 'timeout', 'slow_close'],
+  network: ['delay', 'bandwidth'],
+  agent: ['delay', 'block'],
+};
+const CONNECTION_ERROR = /ECONNREFUSED|ECONNRESET|EPIPE|ECONNABORTED|socket hang up|UND_ERR_SOCKET/;
+const CONNECTION_KINDS = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET'];
+const NULL_ERROR = /TypeError|Cannot read propert|Cannot destructure|is not a function|is not iterable|null|undefined/;
+
+/** What a fault did, read from the report. */
+export interface FaultImpact {
+  fault: RunFault;
+  label: string;
+  window?: FaultWindow;
+  figures?: FaultFigures;
+  /** traffic while the fault was active (its figures, else the buckets of its window) */
+  during?: TrafficSummary;
+  /** baseline availability minus availability during the fault, in percentage points (≥ 0) */
+  availabilityLossPts: number;
+  p99Breached: boolean;
+  errorRateBreached: boolean;
+  /** false only when the figures say it did not recover */
+  recovered: boolean;
+  http5xx: number;
+  timeouts: number;
+  connectionErrors: number;
+  /** evidence sites recorded while this fault was active, most frequent first */
+  sites: EvidenceSite[];
+}
+
+function sumTraffic(buckets: readonly TrafficSummary[]): TrafficSummary | undefined {
+  if (buckets.length === 0) return undefined;
+  const requests = buckets.reduce((s, b) => s + b.requests, 0);
+  const ok = buckets.reduce((s, b) => s + b.ok, 0);
+  const errors = buckets.reduce((s, b) => s + b.errors, 0);
+  const errorsByKind: Record<string, number> = {};
+  for (const b of buckets) for (const [k, v] of Object.entries(b.errorsByKind)) errorsByKind[k] = (errorsByKind[k] ?? 0) + v;
+  const max = (pick: (b: TrafficSummary) => number): number => Math.max(...buckets.map(pick));
+  return {
+    requests,
+    ok,
+    errors,
+    errorRate: requests > 0 ? errors / requests : 0,
+    errorsByKind,
+    throughputPerSec: buckets.reduce((s, b) => s + b.throughputPerSec, 0) / buckets.length,
+    latencyMs: { p50: max((b) => b.latencyMs.p50), p90: max((b) => b.latencyMs.p90), p99: max((b) => b.latencyMs.p99), p999: max((b) => b.latencyMs.p999), max: max((b) => b.latencyMs.max), mean: max((b) => b.latencyMs.mean) },
+  };
+}
+
+const availability = (t: TrafficSummary): number => (t.requests > 0 ? (t.ok / t.requests) * 100 : 100);
+
+/** The signals every rule reads, one entry per fault of the run. */
+export function faultImpacts(report: RunReport): FaultImpact[] {
+  const windows = faultWindows(report);
+  const buckets = report.observation?.buckets ?? [];
+  const firstStart = Math.min(...windows.map((w) => w.startMs));
+  const baseline = report.figures?.baseline ?? sumTraffic(buckets.filter((b) => b.atMs < firstStart));
+  const baselineAvailability = baseline ? availability(baseline) : 100;
+  const bounds = report.figures?.bounds;
+  return report.faults.map((fault) => {
+    const window = windows.find((w) => w.faultId === fault.id);
+    const figures = report.figures?.faults.find((f) => f.faultId === fault.id);
+    const end = window?.endMs ?? Number.POSITIVE_INFINITY;
+    const during = figures?.during ?? (window ? sumTraffic(buckets.filter((b) => b.atMs >= window.startMs && b.atMs < end)) : undefined);
+    const sites = report.evidence.filter((s) => s.faultIds.includes(fault.id)).sort((a, b) => b.count - a.count);
+    const kinds = during?.errorsByKind ?? {};
+    const impact: FaultImpact = {
+      fault,
+      label: figures?.label ?? faultLabel(fault),
+      availabilityLossPts: during ? Math.max(0, baselineAvailability - availability(during)) : 0,
+      p99Breached: during !== undefined && bounds?.maxP99LatencyMs !== undefined && during.latencyMs.p99 > bounds.maxP99LatencyMs,
+      errorRateBreached: during !== undefined && bounds !== undefined && during.errorRate > bounds.maxErrorRate,
+      recovered: figures?.recovered ?? true,
+      http5xx: Object.entries(kinds).reduce((s, [k, v]) => (/^http_5/.test(k) ? s + v : s), 0),
+      timeouts: kinds.timeout ?? 0,
+      connectionErrors: CONNECTION_KINDS.reduce((s, k) => s + (kinds[k] ?? 0), 0) + sites.filter((s) => CONNECTION_ERROR.test(s.message)).reduce((s, x) => s + x.count, 0),
+      sites,
+    };
+    if (window) impact.window = window;
+    if (figures) impact.figures = figures;
+    if (during) impact.during = during;
+    return impact;
+  });
+}
+
+/** high: not recovered or ≥ 10 points of availability lost; medium: ≥ 1 point lost or the p99 bound broken; low otherwise. */
+export function severityOf(i: FaultImpact): Recommendation['severity'] {
+  if (!i.recovered || i.availabilityLossPts >= 10) return 'high';
+  if (i.availabilityLossPts >= 1 || i.p99Breached) return 'medium';
+  return 'low';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rules
+
+type Rule = (i: FaultImpact, report: RunReport) => Recommendation | undefined;
+
+function impactText(i: FaultImpact): string {
+  const parts: string[] = [];
+  if (i.during) {
+    parts.push(`p99 ${fmtMs(i.during.latencyMs.p99)}`, `error rate ${fmtRate(i.during.errorRate)}`);
+    if (i.availabilityLossPts > 0) parts.push(`${fmtPct(i.availabilityLossPts, 1).replace(' %', '')} points of availability lost`);
+  }
+  if (!i.recovered) parts.push('did not recover');
+  return parts.join(', ');
+}
+
+function located(r: Recommendation, i: FaultImpact): Recommendation {
+  const site = i.sites[0];
+  if (site) r.location = site.location;
+  return r;
+}
+
+const callSite = (i: FaultImpact): string => {
+  const site = i.sites[0];
+  return site ? ` at ${site.location}${site.fn ? ` (${site.fn})` : ''}` : '';
+};
+
+const dependencyOf = (f: RunFault): string => f.target;
+
+const addTimeout: Rule = (i, report) => {
+  if (!(LATENCY_KINDS[i.fault.layer] ?? []).includes(i.fault.kind)) return undefined;
+  if (!i.p99Breached && i.timeouts === 0) return undefined;
+  const bound = report.figures?.bounds.maxP99LatencyMs;
+  const why = [`${i.label} raised p99 latency to ${fmtMs(i.during?.latencyMs.p99)}${bound !== undefined ? ` (tolerance ${fmtMs(bound)})` : ''}`];
+  if (i.timeouts > 0) why.push(`${i.timeouts} request(s) timed out`);
+  return located(
+    {
+      title: `Add a timeout and a fallback where ${dependencyOf(i.fault)} is called`,
+      why: why.join('; '),
+      change: `Give the call${callSite(i)} a deadline shorter than your own latency budget (AbortSignal.timeout(ms) for fetch/undici, the timeout option of http.request) and answer from a fallback (a cached or default value, or a partial answer) when it fires.`,
+      severity: severityOf(i),
+      recipe: 'add-timeout',
+    },
+    i,
+  );
+};
+
+const retryOrBreak: Rule = (i) => {
+  if (i.fault.layer !== 'proxy' && i.fault.layer !== 'network') return undefined;
+  if (i.connectionErrors === 0) return undefined;
+  const persistent = (i.during?.errorRate ?? 0) >= 0.5;
+  const why = `${i.connectionErrors} connection refused/reset error(s) under ${i.label}${i.during ? ` (error rate ${fmtRate(i.during.errorRate)} while active)` : ''}`;
+  return located(
+    persistent
+      ? {
+          title: `Put a circuit breaker around calls to ${dependencyOf(i.fault)}`,
+          why: `${why}: the dependency was down for most of the fault, where retries only add load`,
+          change: `Wrap the call${callSite(i)} in a circuit breaker: open after a run of connection errors, fail fast (with a fallback answer) while open, and let one trial call through after a cool-down.`,
+          severity: severityOf(i),
+          recipe: 'circuit-breaker',
+        }
+      : {
+          title: `Retry calls to ${dependencyOf(i.fault)} with backoff and jitter`,
+          why: `${why}: the failures were intermittent, so a retry would likely have succeeded`,
+          change: `Retry the call${callSite(i)} on ECONNRESET/ECONNREFUSED a bounded number of times (e.g. 3) with exponential backoff and full jitter, only for idempotent requests, within the caller's deadline.`,
+          severity: severityOf(i),
+          recipe: 'retry-with-backoff',
+        },
+    i,
+  );
+};
+
+const guardCall: Rule = (i, report) => {
+  if (i.fault.layer !== 'agent' || i.fault.kind !== 'throw') return undefined;
+  const surfaced = i.http5xx > 0 || (i.during === undefined && report.deviated && i.sites.length > 0);
+  if (!surfaced) return undefined;
+  const fn = i.sites[0]?.fn ?? i.fault.target;
+  return located(
+    {
+      title: `Catch errors from ${fn} and degrade at the caller`,
+      why: `errors thrown by ${i.label} reached clients as ${i.http5xx > 0 ? `${i.http5xx} HTTP 5xx answer(s)` : 'failed requests'}${i.sites[0] ? ` (${i.sites[0].count}× "${i.sites[0].message}")` : ''}`,
+      change: `Wrap the call${callSite(i)} in try/catch (or .catch for a promise) and degrade: answer without that part, from a cache or a default, and log the error, instead of failing the whole request.`,
+      severity: severityOf(i),
+      recipe: 'guard-call',
+    },
+    i,
+  );
+};
+
+const nullGuard: Rule = (i, report) => {
+  if (i.fault.layer !== 'agent' || (i.fault.kind !== 'null' && i.fault.kind !== 'undefined')) return undefined;
+  const typeErrors = i.sites.filter((s) => NULL_ERROR.test(s.message)).reduce((s, x) => s + x.count, 0);
+  const crashedOr5xx = i.http5xx > 0 || i.connectionErrors > 0 || (typeErrors > 0 && (report.deviated || i.availabilityLossPts > 0));
+  if (!crashedOr5xx) return undefined;
+  const what = i.http5xx > 0 ? `${i.http5xx} HTTP 5xx answer(s)` : i.connectionErrors > 0 ? 'a crash (connections refused afterwards)' : `${typeErrors} TypeError(s)`;
+  return located(
+    {
+      title: `Validate the result of ${i.sites[0]?.fn ?? i.fault.target} before using it`,
+      why: `when ${i.label} returned ${i.fault.kind}, the service failed with ${what}`,
+      change: `Check the value${callSite(i)} before dereferencing it (if (x == null) …, optional chaining with an explicit default) and treat a missing result as a handled case, not a crash.`,
+      severity: severityOf(i),
+      recipe: 'null-guard',
+    },
+    i,
+  );
+};
+
+const restartPolicy: Rule = (i, report) => {
+  if (i.fault.layer !== 'process' || (i.fault.kind !== 'kill' && i.fault.kind !== 'pause')) return undefined;
+  const ttr = i.figures?.timeToRecoverMs ?? null;
+  const slo = report.slo?.recoverMs;
+  const late = ttr !== null && slo !== undefined && ttr > slo;
+  if (i.recovered && !late) return undefined;
+  const service = i.fault.target;
+  return {
+    title: i.fault.kind === 'kill' ? `Restart ${service} automatically when it dies` : `Detect a hung ${service} with a health check and restart it`,
+    why: i.recovered ? `${i.label}: recovered after ${fmtMs(ttr)}, above the ${fmtMs(slo)} SLO` : `${i.label}: the service did not return to steady state after the fault ended`,
+    change:
+      i.fault.kind === 'kill'
+        ? `Run ${service} under a supervisor with a restart policy (restart: on-failure in faultline.yaml, systemd Restart=, a Kubernetes liveness probe) and make start-up fast enough to meet the recovery SLO.`
+        : `Add a liveness health check that answers from the event loop (a paused or blocked process stops answering) with a short timeout, and restart the process when it fails a few times in a row.`,
+    severity: severityOf(i),
+  };
+};
+
+const monotonicTime: Rule = (i, report) => {
+  if (i.fault.layer !== 'process' || (i.fault.kind !== 'timeskew' && i.fault.kind !== 'clockdrift')) return undefined;
+  const hurt = i.errorRateBreached || i.p99Breached || i.sites.length > 0 || (report.deviated && i.availabilityLossPts > 0);
+  if (!hurt) return undefined;
+  return located(
+    {
+      title: `Measure durations and timeouts with a monotonic clock in ${i.fault.target}`,
+      why: `shifting the wall clock (${i.label}) changed the service's behaviour: ${impactText(i) || `${i.sites.length} error site(s)`}`,
+      change: `Use performance.now() or process.hrtime.bigint() for elapsed time, timeouts, TTLs and rate limits${callSite(i)}; keep Date.now() for timestamps shown to people, and validate token/cache expiry with a skew allowance.`,
+      severity: severityOf(i),
+      recipe: 'monotonic-clock',
+    },
+    i,
+  );
+};
+
+/** the bound the fault broke furthest, as the signal an alert should watch */
+function signalOf(i: FaultImpact, report: RunReport): string {
+  const b = report.figures?.bounds;
+  const d = i.during;
+  if (!b || !d) return 'error rate and p99 latency';
+  const errRatio = b.maxErrorRate > 0 ? d.errorRate / b.maxErrorRate : d.errorRate > 0 ? Number.POSITIVE_INFINITY : 0;
+  const p99Ratio = b.maxP99LatencyMs ? d.latencyMs.p99 / b.maxP99LatencyMs : 0;
+  const tpRatio = b.minThroughputPerSec && d.throughputPerSec > 0 ? b.minThroughputPerSec / d.throughputPerSec : 0;
+  const best = Math.max(errRatio, p99Ratio, tpRatio);
+  if (best === p99Ratio && p99Ratio > 0) return `p99 latency (above ${fmtMs(b.maxP99LatencyMs)})`;
+  if (best === tpRatio && tpRatio > 0) return `throughput (below ${b.minThroughputPerSec} req/s)`;
+  return `error rate (above ${fmtRate(b.maxErrorRate)})`;
+}
+
+const detection: Rule = (i, report) => {
+  const ff = i.figures;
+  if (!ff) return undefined;
+  const slo = report.slo?.detectMs;
+  const restartCase = i.fault.layer === 'process' && (i.fault.kind === 'kill' || i.fault.kind === 'pause');
+  if (!ff.recovered && i.window?.endMs !== undefined && !restartCase) {
+    return located(
+      {
+        title: `Alert when ${i.fault.target} stays out of steady state after a fault`,
+        why: `${i.label} ended but the service did not return to steady state before the observation stopped (${impactText(i)})`,
+        change: `Add an alert (or a steady-state probe in your experiments) on ${signalOf(i, report)} that fires when it stays out of bounds for longer than the recovery SLO, and find what keeps the service degraded (stuck connections, a poisoned cache, an open breaker that never closes).`,
+        severity: 'high',
+      },
+      i,
+    );
+  }
+  if (slo === undefined) return undefined;
+  if (ff.timeToDetectMs === null) {
+    return {
+      title: `Add a steady-state probe that detects ${i.label}`,
+      why: `the fault was expected to be detected within ${fmtMs(slo)}, but no steady-state violation was observed while it was active`,
+      change: `Add a probe or alert on the signal this fault degrades (${signalOf(i, report)}), or tighten the steady-state bounds, so the fault is seen within ${fmtMs(slo)}.`,
+      severity: severityOf(i),
+    };
+  }
+  if (ff.timeToDetectMs > slo) {
+    return {
+      title: `Detect ${i.label} faster`,
+      why: `time to detect ${fmtMs(ff.timeToDetectMs)} is above the ${fmtMs(slo)} SLO`,
+      change: `Alert on ${signalOf(i, report)} over a shorter window (or probe more often) so detection fits within ${fmtMs(slo)}.`,
+      severity: severityOf(i),
+    };
+  }
+  return undefined;
+};
+
+const RULES: readonly Rule[] = [addTimeout, retryOrBreak, guardCall, nullGuard, restartPolicy, monotonicTime, detection];
+const RANK: Record<Recommendation['severity'], number> = { high: 0, medium: 1, low: 2 };
+
+/** Every recommendation the rules derive from the report, highest severity first, without duplicates. */
+export function recommend(report: RunReport): Recommendation[] {
+  const out: Recommendation[] = [];
+  const seen = new Set<string>();
+  for (const impact of faultImpacts(report)) {
+    for (const rule of RULES) {
+      const r = rule(impact, report);
+      if (!r) continue;
+      const key = `${r.recipe ?? r.title}\0${r.location ?? r.title}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(r);
+    }
+  }
+  return out.map((r, i) => [r, i] as const).sort((a, b) => RANK[a[0].severity] - RANK[b[0].severity] || a[1] - b[1]).map(([r]) => r);
+}

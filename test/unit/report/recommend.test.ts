@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import type { ErrorEvidence } from '../../../src/core/run.js';
+import { evidenceSites, faultImpacts, recommend, severityOf } from '../../../src/report/recommend.js';
+import { oneFaultRun, shopRun, traffic } from './helpers.js';
+
+const ev = (p: Partial<ErrorEvidence>): ErrorEvidence => ({ at: 1, message: 'boom', frames: [], ...p });
+const appFrame = (file: string, line: number, fn?: string) => ({ file, line, col: 7, app: true, ...(fn ? { fn } : {}) });
+const libFrame = { file: '/app/node_modules/undici/lib/core.js', line: 10, app: false };
+
+describe('evidenceSites', () => {
+  it('groups errors by their top application frame, counts them, keeps the most frequent message and the fault ids', () => {
+    const sites = evidenceSites([
+      ev({ message: 'pricing unavailable', name: 'Error', faultId: 'f2', frames: [libFrame, appFrame('/app/dist/api.js', 40, 'priceOf'), appFrame('/app/dist/server.js', 9)] }),
+      ev({ message: 'pricing unavailable', name: 'Error', faultId: 'f1', frames: [appFrame('/app/dist/api.js', 40, 'priceOf')] }),
+      ev({ message: 'socket hang up', faultId: 'f1', frames: [appFrame('/app/dist/api.js', 40, 'priceOf')] }),
+      ev({ message: 'x is null', frames: [appFrame('/app/dist/cart.js', 3, 'total')] }),
+      ev({ message: 'no frames', module: '/app/dist/db.js', fn: 'query', frames: [libFrame] }),
+    ]);
+    expect(sites).toEqual([
+      { location: '/app/dist/api.js:40', fn: 'priceOf', message: 'Error: pricing unavailable (and 1 other message)', count: 3, faultIds: ['f1', 'f2'] },
+      { location: '/app/dist/cart.js:3', fn: 'total', message: 'x is null', count: 1, faultIds: [] },
+      { location: '/app/dist/db.js', fn: 'query', message: 'no frames', count: 1, faultIds: [] },
+    ]);
+  });
+
+  it('maps locations through mapLocation (source maps) and groups by the mapped location', () => {
+    const map = (file: string, line: number) => (file.endsWith('.js') ? { file: file.replace('/dist/', '/src/').replace(/\.js$/, '.ts'), line: line - 5 } : undefined);
+    const sites = evidenceSites([ev({ frames: [appFrame('/app/dist/api.js', 40)] }), ev({ frames: [appFrame('/app/dist/api.js', 40)] }), ev({ frames: [appFrame('/app/src/raw.ts', 2)] })], map);
+    expect(sites.map((s) => [s.location, s.count])).toEqual([
+      ['/app/src/api.ts:35', 2],
+      ['/app/src/raw.ts:2', 1],
+    ]);
+    expect(evidenceSites([ev({ frames: [libFrame] })])[0]!.location).toBe('(no application frame)');
+  });
+});
+
+describe('recommend', () => {
+  it('the shop fixture: guard-call at the evidence location (5xx under a throw fault) first, add-timeout for the latency fault', () => {
+    const recs = recommend(shopRun());
+    expect(recs.map((r) => [r.recipe, r.severity, r.location])).toEqual([
+      ['guard-call', 'high', 'examples/shop/src/api.ts:37'],
+      ['add-timeout', 'medium', undefined],
+    ]);
+    expect(recs[0]!.why).toContain('72 HTTP 5xx');
+    expect(recs[1]!.why).toBe('proxy/latency proxy=pricing raised p99 latency to 851 ms (tolerance 70 ms)');
+  });
+
+  it('dependency latency that broke the p99 bound (or caused timeouts) → add-timeout; within bounds → nothing', () => {
+    expect(recommend(oneFaultRun({ kind: 'latency' }, { during: traffic({ p99: 400 }) })).map((r) => r.recipe)).toEqual(['add-timeout']);
+    expect(recommend(oneFaultRun({ kind: 'http_delay' }, { during: traffic({ p99: 30, errors: 2, errorsByKind: { timeout: 2 } }) }))[0]!.why).toContain('2 request(s) timed out');
+    expect(recommend(oneFaultRun({ layer: 'agent', kind: 'delay', target: 'fn=fetchPrice' }, { during: traffic({ p99: 300 }) })).map((r) => r.recipe)).toEqual(['add-timeout']);
+    expect(recommend(oneFaultRun({ kind: 'latency' }, { during: traffic({ p99: 60 }) }))).toEqual([]);
+  });
+
+  it('connection refused/reset under a proxy fault → retry-with-backoff when intermittent, circuit-breaker when mostly down', () => {
+    const intermittent = recommend(oneFaultRun({ kind: 'reset_peer' }, { during: traffic({ errors: 10, errorsByKind: { ECONNRESET: 10 } }) }));
+    expect(intermittent.map((r) => r.recipe)).toEqual(['retry-with-backoff']);
+    expect(intermittent[0]!.why).toContain('10 connection refused/reset error(s)');
+    const down = recommend(oneFaultRun({ kind: 'blackhole' }, { during: traffic({ errors: 80, errorsByKind: { http_5xx: 80 } }) }, { evidence: [{ location: 'src/api.ts:12', fn: 'fetchPrice', message: 'connect ECONNREFUSED 127.0.0.1:4001', count: 80, faultIds: ['f1'] }] }));
+    expect(down.map((r) => [r.recipe, r.location])).toContainEqual(['circuit-breaker', 'src/api.ts:12']);
+    expect(down.find((r) => r.recipe === 'circuit-breaker')!.change).toContain('src/api.ts:12 (fetchPrice)');
+  });
+
+  it('agent throw that surfaced as 5xx → guard-call; a throw the service absorbed → nothing', () => {
+    const evidence = [{ location: 'src/cart.ts:20', fn: 'total', message: 'Error: injected', count: 5, faultIds: ['f1'] }];
+    const hit = recommend(oneFaultRun({ layer: 'agent', kind: 'throw', target: 'fn=price' }, { during: traffic({ errors: 5, errorsByKind: { http_5xx: 5 } }) }, { evidence }));
+    expect(hit.map((r) => [r.recipe, r.location])).toContainEqual(['guard-call', 'src/cart.ts:20']);
+    expect(recommend(oneFaultRun({ layer: 'agent', kind: 'throw', target: 'fn=price' }, {}, { evidence }))).toEqual([]);
+  });
+
+  it('null/undefined faults that crashed or answered 5xx → null-guard', () => {
+    const evidence = [{ location: 'src/cart.ts:31', fn: 'total', message: "TypeError: Cannot read properties of null (reading 'amount')", count: 9, faultIds: ['f1'] }];
+    const r = recommend(oneFaultRun({ layer: 'agent', kind: 'null', target: 'fn=price' }, { during: traffic({ errors: 9, errorsByKind: { http_5xx: 9 } }) }, { evidence }));
+    expect(r.map((x) => [x.recipe, x.location])).toContainEqual(['null-guard', 'src/cart.ts:31']);
+    const crashed = recommend(oneFaultRun({ layer: 'agent', kind: 'undefined', target: 'fn=price' }, { during: traffic({ errors: 40, errorsByKind: { ECONNREFUSED: 40 } }) }));
+    expect(crashed[0]!.why).toContain('a crash');
+    expect(recommend(oneFaultRun({ layer: 'agent', kind: 'null', target: 'fn=price' }))).toEqual([]);
+  });
+
+  it('a killed or paused service that did not recover (or recovered after the SLO) → restart policy / health check', () => {
+    const dead = recommend(oneFaultRun({ layer: 'process', kind: 'kill', target: 'service=api' }, { recovered: false, timeToRecoverMs: null, during: traffic({ errors: 100, errorsByKind: { ECONNREFUSED: 100 } }) }));
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ title: 'Restart service=api automatically when it dies', severity: 'high' });
+    expect(dead[0]!.recipe).toBeUndefined();
+    const slow = recommend(oneFaultRun({ layer: 'process', kind: 'pause', target: 'service=api' }, { timeToRecoverMs: 9000 }, { slo: { recoverMs: 5000 } }));
+    expect(slow[0]!.title).toBe('Detect a hung service=api with a health check and restart it');
+    expect(slow[0]!.why).toContain('above the 5.00 s SLO');
+    expect(recommend(oneFaultRun({ layer: 'process', kind: 'pause', target: 'service=api' }, { timeToRecoverMs: 900 }, { slo: { recoverMs: 5000 } }))).toEqual([]);
+  });
+
+  it('time skew that changed behaviour → monotonic-clock; a skew with no effect → nothing', () => {
+    const r = recommend(oneFaultRun({ layer: 'process', kind: 'timeskew', target: 'service=api' }, { during: traffic({ errors: 20, errorsByKind: { http_4xx: 20 } }) }));
+    expect(r.map((x) => x.recipe)).toEqual(['monotonic-clock']);
+    expect(recommend(oneFaultRun({ layer: 'process', kind: 'clockdrift', target: 'service=api' }))).toEqual([]);
+  });
+
+  it('unrecovered faults and slow or missing detection → an alert / steady-state probe on the signal that broke', () => {
+    const stuck = recommend(oneFaultRun({ kind: 'loss' }, { recovered: false, timeToRecoverMs: null, during: traffic({ errors: 30, errorsByKind: { timeout: 30 } }) }));
+    const alert = stuck.find((x) => x.title.startsWith('Alert when'))!;
+    expect(alert).toMatchObject({ severity: 'high' });
+    expect(alert.change).toContain('error rate (above 1.00 %)');
+    const slow = recommend(oneFaultRun({ kind: 'latency' }, { timeToDetectMs: 8000, during: traffic({ p99: 65 }) }, { slo: { detectMs: 2000 } }));
+    expect(slow.map((x) => x.title)).toEqual(['Detect proxy/latency proxy=pricing faster']);
+    expect(slow[0]!.why).toBe('time to detect 8.00 s is above the 2.00 s SLO');
+    const never = recommend(oneFaultRun({ kind: 'latency' }, { timeToDetectMs: null, during: traffic({ p99: 65 }) }, { slo: { detectMs: 2000 } }));
+    expect(never[0]!.title).toBe('Add a steady-state probe that detects proxy/latency proxy=pricing');
+    expect(never[0]!.change).toContain('p99 latency (above 70 ms)');
+  });
+
+  it('severity follows impact: not recovered or ≥ 10 points of availability lost → high; ≥ 1 point or p99 broken → medium; else low', () => {
+    const sev = (during = traffic(), recovered = true) => severityOf(faultImpacts(oneFaultRun({}, { during, recovered }))[0]!);
+    expect(sev(traffic({ errors: 12 }))).toBe('high');
+    expect(sev(traffic(), false)).toBe('high');
+    expect(sev(traffic({ errors: 2 }))).toBe('medium');
+    expect(sev(traffic({ p99: 500 }))).toBe('medium');
+    expect(sev(traffic({ p99: 50 }))).toBe('low');
+  });
+
+  it('reads traffic from the buckets of the fault window when there are no figures; no faults → no recommendations', () => {
+    const r = shopRun();
+    delete r.figures;
+    const impacts = faultImpacts(r);
+    expect(impacts[1]!.http5xx).toBe(72);
+    expect(impacts[0]!.p99Breached).toBe(false); // no bounds without figures
+    expect(recommend(r).map((x) => x.recipe)).toEqual(['guard-call']);
+    expect(recommend({ ...shopRun(), faults: [] })).toEqual([]);
+  });
+
+  it('does not repeat the same recipe at the same location', () => {
+    const r = oneFaultRun({ id: 'a', kind: 'latency' }, { during: traffic({ p99: 400 }) });
+    r.faults.push({ ...r.faults[0]!, id: 'b' });
+    r.figures!.faults.push({ ...r.figures!.faults[0]!, faultId: 'b' });
+    expect(recommend(r).map((x) => x.recipe)).toEqual(['add-timeout']);
+  });
+});
