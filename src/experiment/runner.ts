@@ -63,6 +63,8 @@ export interface RunOptions {
   bounds?: SteadyStateBounds;
   /** non-fatal notes from loading, copied to the journal */
   warnings?: string[];
+  /** load before the steady-state hypothesis, establishing the baseline of the figures (default 2000 when there is load; 0 skips it) */
+  baselineMs?: number;
   /** how long the observation goes on after the last revert, so the time to recover can be measured (default 3000; 0 stops at once) */
   recoveryWindowMs?: number;
 }
@@ -441,6 +443,13 @@ export async function runExperiment(exp: Experiment, options: RunOptions, deps: 
 
   let observation: Observation | undefined;
   try {
+    // a baseline under load, before anything else: the steady state the figures compare with
+    const baselineMs = options.baselineMs ?? 2000;
+    if (observer && deps.load && baselineMs > 0) {
+      say(`baseline: ${baselineMs} ms of ${deps.load.ratePerSec} req/s to ${deps.load.url}`);
+      mark('phase', 'baseline');
+      await sleep(baselineMs, stop.signal);
+    }
     // steady state before: not met → failed, the method does not run
     let gate = true;
     if (phases.before) {

@@ -1,6 +1,7 @@
 /** `faultline cards …` (the failure-card catalogue and drill coverage) and `faultline chaos` (continuous chaos, game days). */
 import { parseDurationMs } from '../../core/duration.js';
 import { FaultlineError } from '../../core/errors.js';
+import type { FaultRequest } from '../../core/fault.js';
 import { createRng } from '../../core/rng.js';
 import type { Bindings } from '../../experiment/cards/bind.js';
 import { coverage, type CoverageReport } from '../../experiment/cards/coverage.js';
@@ -175,9 +176,20 @@ export const register: RegisterCommands = (program, ctx) => {
       const list = catalogue(c, o.cards);
       const bindings = { ...defaultBindings(config), ...parseBindOptions(o.bind) };
       const gameday = o.gameday !== undefined ? loadGameDay(o.gameday, list) : undefined;
+      const guard = c.guard();
+      const admit = (req: FaultRequest): string | undefined => {
+        try {
+          guard.admit(req, []);
+          return undefined;
+        } catch (e) {
+          if (e instanceof FaultlineError && e.code === 'FL_ERR_SAFE_ZONE') return `refused by the safe zones: ${e.message}`;
+          throw e;
+        }
+      };
       const chaosOptions = {
         cards: list,
         bindings,
+        admit,
         intervalMs: parseDurationMs(o.interval, '--interval'),
         ...(o.duration !== undefined ? { durationMs: parseDurationMs(o.duration, '--duration') } : {}),
         ...(incidents !== undefined ? { incidents } : {}),
@@ -225,7 +237,7 @@ export const register: RegisterCommands = (program, ctx) => {
           signal: ac.signal,
           onProgress: say,
         };
-        const result = gameday ? await runGameDay(gameday, { cards: list, bindings, maxConcurrentFaults: config.safeZones.maxConcurrentFaults, drill: chaosOptions.drill }, deps) : await runChaos(chaosOptions, deps);
+        const result = gameday ? await runGameDay(gameday, { cards: list, bindings, maxConcurrentFaults: config.safeZones.maxConcurrentFaults, drill: chaosOptions.drill, admit }, deps) : await runChaos(chaosOptions, deps);
         c.print(sessionJson(result), () => renderSession(result));
         process.exitCode = ac.signal.aborted ? 130 : result.record.deviated ? 1 : 0;
       } finally {

@@ -26,6 +26,7 @@ interface RunFlags {
   up?: boolean;
   metrics?: string;
   recoveryWindow: string;
+  baseline: string;
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
@@ -90,6 +91,7 @@ export const register: RegisterCommands = (program, ctx) => {
     .option('--dry-run', 'print the plan (each activity with its provider after substitution); inject nothing, send no load')
     .option('--no-load', 'do not run the load generator (faultline metric probes then fail)')
     .option('--report-dir <dir>', 'where to write the run report (report.json, report.html, junit.xml: observation, resilience figures, evidence, recommendations); default <stateDir>/runs/<run id>/ (reports.dir of faultline.yaml)')
+    .option('--baseline <duration>', 'load before the steady-state hypothesis: the baseline the resilience figures compare with (0 skips it)', '2s')
     .option('--recovery-window <duration>', 'how long the observation goes on after the last revert, so the time to recover can be measured (0 stops at once)', '3s')
     .option('--metrics <host:port>', "serve faultline's metrics in the Prometheus format at http://<host:port>/metrics while the run lasts (default: metrics.listen of faultline.yaml)")
     .option('--up', 'start the proxy links and services of faultline.yaml before the run and stop them after (as `faultline loop` does); without it they must already run (`faultline up`)')
@@ -129,6 +131,7 @@ export const register: RegisterCommands = (program, ctx) => {
             cwd: dirname(resolve(file)),
             warnings: loaded.warnings,
             recoveryWindowMs: parseDurationMs(o.recoveryWindow, '--recovery-window'),
+            baselineMs: parseDurationMs(o.baseline, '--baseline'),
             ...(wired.bounds ? { bounds: wired.bounds } : {}),
           },
           wired.deps,

@@ -4,7 +4,8 @@
  * the same seed and the same eligible cards picks the same sequence whatever the outcome of each incident.
  */
 import type { Rng } from '../../core/rng.js';
-import { missingBindings, type Bindings } from '../cards/bind.js';
+import type { FaultRequest } from '../../core/fault.js';
+import { bindCard, missingBindings, type Bindings } from '../cards/bind.js';
 import type { FailureCard } from '../cards/types.js';
 
 export interface SkippedCard {
@@ -12,8 +13,11 @@ export interface SkippedCard {
   reason: string;
 }
 
-/** Cards that can run with these bindings; the others with the reason (needs-mechanism, missing bindings). */
-export function eligibleCards(cards: readonly FailureCard[], bindings: Bindings): { eligible: FailureCard[]; skipped: SkippedCard[] } {
+/** Answers why a bound fault would be refused (safe zones, fault profiles), or undefined when it would be admitted. */
+export type Admission = (req: FaultRequest) => string | undefined;
+
+/** Cards that can run with these bindings; the others with the reason (needs-mechanism, missing bindings, refused by a safe zone). */
+export function eligibleCards(cards: readonly FailureCard[], bindings: Bindings, admit?: Admission): { eligible: FailureCard[]; skipped: SkippedCard[] } {
   const eligible: FailureCard[] = [];
   const skipped: SkippedCard[] = [];
   for (const c of cards) {
@@ -22,7 +26,12 @@ export function eligibleCards(cards: readonly FailureCard[], bindings: Bindings)
       continue;
     }
     const missing = missingBindings(c, bindings);
-    if (missing.length > 0) skipped.push({ id: c.id, reason: `missing binding ${missing.map((m) => `{${m}}`).join(', ')} (pass ${missing.map((m) => `--bind ${m}=…`).join(' ')})` });
+    if (missing.length > 0) {
+      skipped.push({ id: c.id, reason: `missing binding ${missing.map((m) => `{${m}}`).join(', ')} (pass ${missing.map((m) => `--bind ${m}=…`).join(' ')})` });
+      continue;
+    }
+    const refused = admit?.(bindCard(c, bindings));
+    if (refused !== undefined) skipped.push({ id: c.id, reason: refused });
     else eligible.push(c);
   }
   return { eligible, skipped };

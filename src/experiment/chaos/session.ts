@@ -12,7 +12,7 @@ import type { Bindings } from '../cards/bind.js';
 import { pause, runCard, type CardRunDeps, type CardRunOptions, type CardRunResult } from '../cards/run.js';
 import type { FailureCard } from '../cards/types.js';
 import { startTime, type GameDay } from './gameday.js';
-import { chaosSchedule, eligibleCards, stressWidth, type ChaosStep, type SkippedCard } from './select.js';
+import { chaosSchedule, eligibleCards, stressWidth, type Admission, type ChaosStep, type SkippedCard } from './select.js';
 
 export interface ChaosOptions {
   cards: readonly FailureCard[];
@@ -29,6 +29,8 @@ export interface ChaosOptions {
   seed: number;
   /** per-drill options (baseline, poll, sustain; durationMs overrides every card's hold time) */
   drill?: CardRunOptions;
+  /** cards whose fault the safe zones or fault profiles would refuse are skipped with the reason */
+  admit?: Admission;
 }
 
 export interface IncidentResult {
@@ -66,7 +68,7 @@ function nominalMs(card: FailureCard, drill: CardRunOptions | undefined): number
 
 /** The plan a session with this seed would follow (dry run): up to `incidents` steps, or those that fit in `durationMs` by estimate (default 10). */
 export function planChaos(o: ChaosOptions, maxSteps = 1000): ChaosPlan {
-  const { eligible, skipped } = eligibleCards(o.cards, o.bindings);
+  const { eligible, skipped } = eligibleCards(o.cards, o.bindings, o.admit);
   const sched = { intervalMs: o.intervalMs ?? 30_000, stress: o.stress ?? false, maxConcurrentFaults: o.maxConcurrentFaults };
   const plan: ChaosPlan = { seed: o.seed, eligible: eligible.map((c) => c.id), skipped, width: stressWidth(sched), steps: [] };
   if (eligible.length === 0) return plan;
@@ -117,7 +119,7 @@ async function drill(step: number, card: FailureCard, bindings: Bindings, deps: 
 export async function runChaos(o: ChaosOptions, deps: CardRunDeps): Promise<SessionResult> {
   const t0 = Date.now();
   const rng: Rng = createRng(o.seed);
-  const { eligible, skipped } = eligibleCards(o.cards, o.bindings);
+  const { eligible, skipped } = eligibleCards(o.cards, o.bindings, o.admit);
   for (const s of skipped) deps.onProgress?.(`skip ${s.id}: ${s.reason}`);
   const sched = { intervalMs: o.intervalMs ?? 30_000, stress: o.stress ?? false, maxConcurrentFaults: o.maxConcurrentFaults };
   const incidents: IncidentResult[] = [];
@@ -149,6 +151,8 @@ export interface GameDayOptions {
   drill?: CardRunOptions;
   /** injectable clock for the schedule wait (default Date.now) */
   now?: () => number;
+  /** steps whose fault the safe zones or fault profiles would refuse are skipped with the reason */
+  admit?: Admission;
 }
 
 /**
@@ -175,7 +179,7 @@ export async function runGameDay(gd: GameDay, o: GameDayOptions, deps: CardRunDe
       skipped.push({ id: step.card, reason: 'not in the catalogue' });
       continue;
     }
-    const { skipped: why } = eligibleCards([card], bindings);
+    const { skipped: why } = eligibleCards([card], bindings, o.admit);
     if (why[0]) {
       skipped.push(why[0]);
       deps.onProgress?.(`skip step ${i + 1} (${card.id}): ${why[0].reason}`);
