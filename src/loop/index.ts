@@ -69,6 +69,8 @@ export interface LoopResult {
   baseline?: TrafficSummary;
   phases: LoopPhase[];
   figures?: ResilienceFigures;
+  /** resolution of the timeline (and of TTD/TTR): a 0 means "within the first slice" */
+  bucketMs?: number;
   report: Record<string, string>;
   ledgerEvents: number;
   aborted: boolean;
@@ -347,6 +349,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     ...(baseline ? { baseline } : {}),
     phases,
     ...(figures ? { figures } : {}),
+    ...(observation ? { bucketMs: observation.bucketMs } : {}),
     report: Object.fromEntries(Object.entries(report.artifacts)),
     ledgerEvents,
     aborted,
@@ -365,6 +368,8 @@ export function fmt(s: TrafficSummary): string {
 const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${Math.round(v)}`);
 
 export function renderTable(r: LoopResult): string {
+  // figures are measured on the timeline's slices: 0 means "within the slice the fault started or ended in"
+  const res = (v: number | null): string => (v === 0 && r.bucketMs ? `<${r.bucketMs}` : ms(v));
   const rows: string[][] = [['fault', 'requests', 'errors', 'p50 ms', 'p99 ms', 'TTD ms', 'TTR ms', 'note']];
   if (r.baseline) rows.push(['baseline (steady state)', String(r.baseline.requests), `${(r.baseline.errorRate * 100).toFixed(1)}%`, r.baseline.latencyMs.p50.toFixed(1), r.baseline.latencyMs.p99.toFixed(1), '', '', '']);
   for (const p of r.phases) {
@@ -377,7 +382,7 @@ export function renderTable(r: LoopResult): string {
     ]
       .filter(Boolean)
       .join('; ');
-    rows.push([p.phase, d ? String(d.requests) : '', d ? `${(d.errorRate * 100).toFixed(1)}%` : '', d ? d.latencyMs.p50.toFixed(1) : '', d ? d.latencyMs.p99.toFixed(1) : '', ms(p.timeToDetectMs), ms(p.timeToRecoverMs), note]);
+    rows.push([p.phase, d ? String(d.requests) : '', d ? `${(d.errorRate * 100).toFixed(1)}%` : '', d ? d.latencyMs.p50.toFixed(1) : '', d ? d.latencyMs.p99.toFixed(1) : '', res(p.timeToDetectMs), res(p.timeToRecoverMs), note]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   const lines = rows.map((row) => row.map((c, i) => (i >= 1 && i <= 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd());
@@ -387,7 +392,7 @@ export function renderTable(r: LoopResult): string {
     ? [
         '',
         `resilience figures (docs/reference/resilience-figures.md):`,
-        `  availability ${f.availabilityPct.toFixed(2)}%   error rate ${(f.errorRate * 100).toFixed(2)}%   MTTD ${ms(f.mttdMs)} ms   MTTR ${ms(f.mttrMs)} ms`,
+        `  availability ${f.availabilityPct.toFixed(2)}%   error rate ${(f.errorRate * 100).toFixed(2)}%   MTTD ${res(f.mttdMs)} ms   MTTR ${res(f.mttrMs)} ms   (resolution: ${r.bucketMs ?? '—'} ms slices)`,
         `  fault tolerance ${f.faultToleranceScore.toFixed(2)}   graceful degradation ${f.gracefulDegradationScore.toFixed(2)}   recovery success ${(f.recoverySuccessRate * 100).toFixed(0)}%`,
         `  steady state: error rate ≤ ${(f.bounds.maxErrorRate * 100).toFixed(1)}%${f.bounds.maxP99LatencyMs !== undefined ? `, p99 ≤ ${f.bounds.maxP99LatencyMs.toFixed(0)} ms` : ''}`,
       ]

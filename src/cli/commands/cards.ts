@@ -15,6 +15,7 @@ import { evaluateHalt } from '../../experiment/halt.js';
 import { createRunDeps, finishDrill } from '../../loop/wiring.js';
 import { lastDrills } from '../../store/runs.js';
 import type { CliContext, RegisterCommands } from '../context.js';
+import { onInterrupt } from '../interrupt.js';
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
 const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${v} ms`);
@@ -209,15 +210,9 @@ export const register: RegisterCommands = (program, ctx) => {
         return;
       }
 
-      const ac = new AbortController();
-      const onSignal = (): void => {
-        c.progress('interrupted: reverting every fault…');
-        ac.abort();
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const interrupt = onInterrupt((line) => c.progress(line));
       const say = (line: string): void => (c.json ? undefined : void process.stderr.write(`${line}\n`));
-      const wired = createRunDeps({ config, stateDir: c.stateDir(), ledger: c.ledger(), guard: c.guard(), signal: ac.signal, onProgress: say, ...(o.up ? { up: true } : {}) });
+      const wired = createRunDeps({ config, stateDir: c.stateDir(), ledger: c.ledger(), guard: c.guard(), signal: interrupt.signal, onProgress: say, ...(o.up ? { up: true } : {}) });
       try {
         await wired.start();
         say(`chaos seed ${seed}`);
@@ -234,16 +229,15 @@ export const register: RegisterCommands = (program, ctx) => {
           ledger: c.ledger(),
           stateDir: c.stateDir(),
           finish: finishDrill(config, c.stateDir()),
-          signal: ac.signal,
+          signal: interrupt.signal,
           onProgress: say,
         };
         const result = gameday ? await runGameDay(gameday, { cards: list, bindings, maxConcurrentFaults: config.safeZones.maxConcurrentFaults, drill: chaosOptions.drill, admit }, deps) : await runChaos(chaosOptions, deps);
         c.print(sessionJson(result), () => renderSession(result));
-        process.exitCode = ac.signal.aborted ? 130 : result.record.deviated ? 1 : 0;
+        process.exitCode = interrupt.signal.aborted ? 130 : result.record.deviated ? 1 : 0;
       } finally {
         await wired.close();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        interrupt.dispose();
       }
     });
 };

@@ -11,6 +11,7 @@ import { journalSummary, renderJournal, writeJson } from '../../experiment/journ
 import { HYPOTHESIS_STRATEGIES, ROLLBACK_STRATEGIES, runExperiment, type HypothesisStrategy, type PlanStep, type RollbackStrategy } from '../../experiment/runner.js';
 import { createRunDeps, saveRun, startRunMetrics } from '../../loop/wiring.js';
 import type { RegisterCommands } from '../context.js';
+import { onInterrupt } from '../interrupt.js';
 
 interface RunFlags {
   journalPath: string;
@@ -107,13 +108,10 @@ export const register: RegisterCommands = (program, ctx) => {
       const values = resolveConfiguration(loaded.experiment.configuration, vars);
       const progress = (line: string): void => c.progress(line);
       for (const w of loaded.warnings) progress(`warning: ${w}`);
-      const ac = new AbortController();
-      const onSignal = (): void => ac.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const interrupt = onInterrupt();
       const metrics = o.dryRun ? undefined : await startRunMetrics(config, o.metrics);
       if (metrics) progress(`metrics: ${metrics.url}`);
-      const wired = createRunDeps({ config, stateDir: c.stateDir(), ledger: c.ledger(), guard: c.guard(), signal: ac.signal, onProgress: progress, values, noLoad: o.load === false || o.dryRun === true, up: o.up === true && o.dryRun !== true, ...(metrics ? { metrics: metrics.metrics } : {}) });
+      const wired = createRunDeps({ config, stateDir: c.stateDir(), ledger: c.ledger(), guard: c.guard(), signal: interrupt.signal, onProgress: progress, values, noLoad: o.load === false || o.dryRun === true, up: o.up === true && o.dryRun !== true, ...(metrics ? { metrics: metrics.metrics } : {}) });
       metrics?.metrics.setRun({ id: 'current', title: loaded.experiment.title, kind: 'experiment', ...(wired.bounds ? { bounds: wired.bounds } : {}) });
       const journalPath = resolve(o.journalPath);
       try {
@@ -150,8 +148,7 @@ export const register: RegisterCommands = (program, ctx) => {
         if (result.journal.status === 'interrupted') throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted: every fault the run injected was reverted; journal written to ${journalPath}`);
         if (result.journal.status !== 'completed' || result.journal.deviated) process.exitCode = 1;
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        interrupt.dispose();
         await wired.close();
         await metrics?.close();
       }

@@ -3,6 +3,7 @@ import { parseDurationMs } from '../../core/duration.js';
 import { renderTable, runLoop } from '../../loop/index.js';
 import { startRunMetrics } from '../../loop/wiring.js';
 import type { RegisterCommands } from '../context.js';
+import { onInterrupt } from '../interrupt.js';
 
 interface LoopFlags {
   phase: string;
@@ -28,13 +29,7 @@ export const register: RegisterCommands = (program, ctx) => {
     .action(async (o: LoopFlags) => {
       const c = ctx();
       const config = c.config();
-      const ac = new AbortController();
-      const onSignal = (): void => {
-        c.progress('interrupted: reverting every fault…');
-        ac.abort();
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const interrupt = onInterrupt((line) => c.progress(line));
       const say = (line: string): void => (c.json ? undefined : void process.stderr.write(`${line}\n`));
       const metrics = await startRunMetrics(config, o.metrics);
       if (metrics) say(`metrics: ${metrics.url}`);
@@ -52,13 +47,12 @@ export const register: RegisterCommands = (program, ctx) => {
           ...(o.reportDir !== undefined ? { reportDir: resolve(o.reportDir) } : {}),
           ...(metrics ? { metrics: metrics.metrics } : {}),
           onProgress: say,
-          signal: ac.signal,
+          signal: interrupt.signal,
         });
         c.print(result, () => renderTable(result));
-        if (result.aborted) process.exitCode = ac.signal.aborted ? 130 : 1;
+        if (result.aborted) process.exitCode = interrupt.signal.aborted ? 130 : 1;
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        interrupt.dispose();
         await metrics?.close();
       }
     });

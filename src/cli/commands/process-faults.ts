@@ -66,6 +66,24 @@ const FAULTS: FaultCli[] = [
     ],
   },
   { kind: 'dependency', description: 'stop a supervised service others depend on (a database, a cache); started again at the TTL', options: [] },
+  {
+    kind: 'envdrift',
+    description: 'restart a supervised service with environment variables set or removed (configuration drift); restarted with its own environment at the TTL',
+    options: [
+      { flags: '--set <NAME=value...>', help: 'variables to set, e.g. --set LOG_LEVEL=debug POOL_SIZE=1 (FAULTLINE_* refused)', param: 'set' },
+      { flags: '--unset <NAME...>', help: 'variables to remove, e.g. --unset CACHE_URL', param: 'unset' },
+    ],
+  },
+  {
+    kind: 'hidebinary',
+    description: 'restart a supervised service with executables hidden from its PATH (a missing binary: spawning it fails with ENOENT); restarted with its own PATH at the TTL',
+    options: [{ flags: '--names <name...>', help: 'executables to hide, e.g. --names ffmpeg git (required; a call by absolute path still finds them)', param: 'names' }],
+  },
+  {
+    kind: 'breakmodule',
+    description: 'restart a service that runs the agent (agent: true) so that importing or requiring the matching modules throws a SyntaxError; restarted without at the TTL',
+    options: [{ flags: '--modules <patterns>', help: 'comma-separated module patterns as in FAULTLINE_AGENT_INCLUDE, e.g. lib/report.js or src/**/pdf-*.js (required)', param: 'modules' }],
+  },
 ];
 
 function target(o: CommonOptions): FaultTarget {

@@ -15,6 +15,7 @@ import { agentImportPath } from '../../inject/process/index.js';
 import { ProxyApiClient, ProxyRegistry } from '../../inject/proxy/index.js';
 import type { ToxicJson, ToxicSpec } from '../../inject/proxy/types.js';
 import type { RegisterCommands } from '../context.js';
+import { onInterrupt } from '../interrupt.js';
 
 interface Options {
   fault: string[];
@@ -105,10 +106,7 @@ export const register: RegisterCommands = (program, ctx) => {
       const id = newFaultId('test');
       const stateDir = c.stateDir();
       const driver = faults.some((f) => f.layer === 'proxy') ? await proxyDriver(config, c.guard(), c.ledger(), seed) : undefined;
-      const ac = new AbortController();
-      const onSignal = (): void => ac.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const interrupt = onInterrupt();
       try {
         const result = await runTestsUnderChaos({
           command,
@@ -124,7 +122,7 @@ export const register: RegisterCommands = (program, ctx) => {
           runId: id,
           internalDirs: [fileURLToPath(new URL('../../', import.meta.url))],
           onProgress: (line) => c.progress(line),
-          signal: ac.signal,
+          signal: interrupt.signal,
           ...(driver ? { proxy: driver } : {}),
           ...(o.junit ? { junitFile: o.junit } : {}),
           ...(o.include ? { include: o.include } : {}),
@@ -132,8 +130,7 @@ export const register: RegisterCommands = (program, ctx) => {
         c.print(result, () => renderTestUnderChaos(result));
         if (result.fragile) process.exitCode = 1;
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        interrupt.dispose();
         await driver?.revertAll().catch(() => undefined);
         await driver?.close();
       }

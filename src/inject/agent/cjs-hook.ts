@@ -1,5 +1,6 @@
 import Module from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { injectedLoadFailure } from './break-modules.js';
 import { describeThrown } from './evidence.js';
 import type { AgentRuntime } from './runtime.js';
 
@@ -22,6 +23,23 @@ export function installCjsHook(rt: AgentRuntime, keep: (path: string) => boolean
       } catch (e) {
         rt.noteSkipped(filename, `instrumentation failed: ${describeThrown(e).message}`);
       }
+    };
+  }
+}
+
+/**
+ * CommonJS side of FAULTLINE_AGENT_BREAK_MODULES: require() of a matching .js, .cjs or .json file throws the
+ * injected SyntaxError before the file is read (Node drops the failed module from require.cache, so every
+ * later require fails the same way). Installed after installCjsHook, so it runs first.
+ */
+export function installCjsBreakHook(broken: (path: string) => boolean): void {
+  const extensions = (Module as unknown as { _extensions: Record<string, CompileExt> })._extensions;
+  for (const ext of ['.js', '.cjs', '.json']) {
+    const orig = extensions[ext];
+    if (typeof orig !== 'function') continue;
+    extensions[ext] = function (this: unknown, module, filename) {
+      if (broken(filename)) throw injectedLoadFailure(filename);
+      Reflect.apply(orig, this, [module, filename]);
     };
   }
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseBreakModules } from './break-modules.js';
 import { describeThrown } from './evidence.js';
 import { parseFaultSpec, type FaultSpec } from './fault-spec.js';
 import { DEFAULT_EXCLUDE, splitList } from './glob.js';
@@ -25,6 +26,8 @@ export interface AgentEnv {
   startupFaults?: FaultSpec[];
   /** FAULTLINE_AGENT_EVIDENCE_DIR: the agent writes <dir>/<pid>.json (its faults and recorded errors) while it runs and at exit */
   evidenceDir?: string;
+  /** FAULTLINE_AGENT_BREAK_MODULES (comma-separated module patterns): modules whose import/require throws an injected SyntaxError; absent when unset, blank or malformed */
+  breakModules?: string[];
 }
 
 /**
@@ -70,6 +73,8 @@ export function readAgentEnv(env: NodeJS.ProcessEnv, cwd: string): { env: AgentE
     startupFaults = parsed.faults;
     problems.push(...parsed.problems);
   }
+  const broken = parseBreakModules(env.FAULTLINE_AGENT_BREAK_MODULES);
+  problems.push(...broken.problems);
   return {
     env: {
       port: int('FAULTLINE_AGENT_PORT', 0, 65535, 0) ?? 0,
@@ -82,6 +87,7 @@ export function readAgentEnv(env: NodeJS.ProcessEnv, cwd: string): { env: AgentE
       ...(env.FAULTLINE_AGENT_TOKEN ? { token: env.FAULTLINE_AGENT_TOKEN } : {}),
       ...(startupFaults === undefined ? {} : { startupFaults }),
       ...(env.FAULTLINE_AGENT_EVIDENCE_DIR ? { evidenceDir: resolve(cwd, env.FAULTLINE_AGENT_EVIDENCE_DIR) } : {}),
+      ...(broken.patterns.length > 0 ? { breakModules: broken.patterns } : {}),
     },
     problems,
   };

@@ -3,10 +3,12 @@
  * re-binding line to the application's own modules (file: URLs that pass the include/exclude filter)
  * and reports modules it leaves alone: to stderr at once (synchronously, so a short script does not
  * exit before the line is written) and to the main thread over a MessagePort (for GET /v1/functions).
+ * A module matching FAULTLINE_AGENT_BREAK_MODULES is not loaded at all: `load` throws the injected SyntaxError.
  */
 import { writeSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { compileBreakMatcher, injectedLoadFailure } from './break-modules.js';
 import { compilePathFilter } from './glob.js';
 import { instrumentSource } from './instrument.js';
 
@@ -15,6 +17,8 @@ export interface HooksData {
   exclude: string[];
   /** folders never instrumented (faultline itself) */
   internalDirs: string[];
+  /** FAULTLINE_AGENT_BREAK_MODULES patterns: these modules fail to load */
+  breakModules?: string[];
   port?: MessagePort;
 }
 
@@ -28,10 +32,12 @@ interface LoadResult {
 type NextLoad = (url: string, context?: unknown) => Promise<LoadResult>;
 
 let keep: (path: string) => boolean = () => false;
+let broken: (path: string) => boolean = () => false;
 let port: MessagePort | undefined;
 
 export function initialize(data: HooksData): void {
   keep = compilePathFilter(data.include, data.exclude, data.internalDirs);
+  broken = compileBreakMatcher(data.breakModules ?? [], data.internalDirs);
   port = data.port;
 }
 
@@ -55,6 +61,10 @@ function sourceText(source: string | ArrayBuffer | ArrayBufferView): string {
 }
 
 export async function load(url: string, context: unknown, nextLoad: NextLoad): Promise<LoadResult> {
+  if (url.startsWith('file:')) {
+    const path = fileURLToPath(url);
+    if (broken(path)) throw injectedLoadFailure(path);
+  }
   const result = await nextLoad(url, context);
   try {
     if (result.format !== 'module' || !url.startsWith('file:') || result.source === undefined || result.source === null) return result;

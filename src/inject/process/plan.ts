@@ -11,6 +11,8 @@ export type RevertStep =
   /** terminate a helper process (stressor, memory holder) and its group: SIGKILL, then wait for it to go */
   | { op: 'terminate'; pid: number; startTimeTicks: number }
   | { op: 'unlink'; path: string }
+  /** remove a folder faultline made for the fault, with what it holds (symlinks are removed, not followed) */
+  | { op: 'remove-dir'; path: string }
   /** start the service (detached) unless it is already running */
   | { op: 'start-service'; service: ServiceConfig; stateDir: string }
   /** stop the service and start it again with its own environment, unless it already runs with it (a fault that was never applied) */
@@ -41,6 +43,9 @@ async function executeStep(step: RevertStep): Promise<string> {
     }
     case 'unlink':
       rmSync(step.path, { force: true });
+      return `removed ${step.path}`;
+    case 'remove-dir':
+      rmSync(step.path, { recursive: true, force: true });
       return `removed ${step.path}`;
     case 'start-service': {
       const running = liveServiceRecord(step.stateDir, step.service.name);

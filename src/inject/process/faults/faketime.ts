@@ -1,26 +1,19 @@
 /** Shared by timeskew and clockdrift: restart a supervised service under libfaketime; revert restarts it without. */
 import type { ServiceConfig } from '../../../core/config-types.js';
-import { FaultlineError } from '../../../core/errors.js';
 import type { RevertStep } from '../plan.js';
 import { requireLibfaketime } from '../tools.js';
+import { restartWithOwnEnvPlan, serviceConfigOrThrow } from './service-env.js';
 import type { ApplyContext, Applied, ResolvedTarget } from './types.js';
 
 /** libfaketime's relative offset: "+2h", "-30m", "+90s", "-1d", "+1y", or seconds ("+120"). */
 export const FAKETIME_OFFSET = /^[+-]\d+(\.\d+)?[smhdy]?$/;
 
-function configOrThrow(kind: string, t: ResolvedTarget): ServiceConfig {
-  const name = t.service?.name as string;
-  const config = t.service?.config;
-  if (!config || t.service?.record?.attached) {
-    throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `${kind}: needs --service naming a service faultline starts (it restarts the service under libfaketime); "${name}" ${config ? 'was attached, not started by faultline' : 'is not in faultline.yaml'}`);
-  }
-  return config;
-}
+const configOrThrow = (kind: string, t: ResolvedTarget): ServiceConfig => serviceConfigOrThrow(kind, t, 'it restarts the service under libfaketime');
 
 /** The revert plan of timeskew and clockdrift: restart the service with its own environment (checks libfaketime and the target first). */
 export function restartWithoutFaketime(kind: string, ctx: ApplyContext, t: ResolvedTarget): RevertStep[] {
   requireLibfaketime(`the ${kind} fault`);
-  return [{ op: 'restart-service', service: configOrThrow(kind, t), stateDir: ctx.stateDir }];
+  return restartWithOwnEnvPlan(ctx, configOrThrow(kind, t));
 }
 
 export async function restartUnderFaketime(kind: string, ctx: ApplyContext, t: ResolvedTarget, faketime: string): Promise<Applied> {
