@@ -82,6 +82,8 @@ export interface RunDeps {
   rng: Rng;
   onProgress?: (line: string) => void;
   signal?: AbortSignal;
+  /** called once the run starts for real (not for a dry run), e.g. to put it on record as interrupted until it ends */
+  onStart?: (run: { id: string; title: string; startedAt: string }) => void;
   /** finishes the report from the raw evidence (evidence sites mapped to source, recommendations); the CLI wires src/report */
   analyze?: (report: RunReport, evidence: ErrorEvidence[]) => RunReport;
 }
@@ -264,6 +266,8 @@ export async function runExperiment(exp: Experiment, options: RunOptions, deps: 
     journal.faultline.rollbacksReason = 'dry run';
     return finish();
   }
+  // until it finishes, the run is on record as interrupted: a runner that dies leaves that mark behind
+  deps.onStart?.({ id: runId, title, startedAt: started.toISOString() });
 
   // ---- stopping: a halt condition or an interruption aborts `stop`; activities and pauses watch it
   const stop = new AbortController();

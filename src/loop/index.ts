@@ -19,7 +19,7 @@ import { ProxyRegistry } from '../inject/proxy/index.js';
 import { computeFigures, startObserver } from '../observe/index.js';
 import type { RunMetrics } from '../report/index.js';
 import { appendRun } from '../store/runs.js';
-import { analyzeRun, createFaultDriver, runRecordOf, saveRun, withMetrics } from './wiring.js';
+import { analyzeRun, createFaultDriver, markStarted, runRecordOf, saveRun, withMetrics } from './wiring.js';
 
 export interface LoopOptions {
   config: FaultlineConfig;
@@ -160,6 +160,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   const { driver, startObserver: observe } = o.metrics ? withMetrics(o.metrics, plain, startObserver) : { driver: plain, startObserver };
   const runId = newFaultId('loop');
   const startedAt = new Date();
+  markStarted(o.stateDir, { id: runId, kind: 'loop', title: `faultline loop on ${config.file ?? 'faultline.yaml'}`, startedAt: startedAt.toISOString() });
   const t0 = performance.now();
   const phases: LoopPhase[] = [];
   const windows: FaultWindow[] = [];

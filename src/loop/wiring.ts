@@ -171,6 +171,7 @@ export function createRunDeps(a: RunDepsArgs): WiredRun {
       faults: wired.driver,
       startObserver: wired.startObserver,
       analyze: analyzeRun,
+      onStart: (r) => markStarted(a.stateDir, { ...r, kind: 'experiment' }),
       ...(load ? { load } : {}),
       targets,
       figures: (obs, windows, b) => computeFigures(obs, windows, b),
@@ -304,4 +305,12 @@ export function finishDrill(config: FaultlineConfig, stateDir: string): (report:
     const recommendations = [...report.recommendations, ...analyzed.recommendations.filter((r) => !seen.has(r.title))];
     return saveRun({ ...analyzed, recommendations }, config, stateDir, { record: false });
   };
+}
+
+/**
+ * Puts a run on record as `interrupted` when it starts; the record of the finished run (same id) replaces it.
+ * A runner that crashes or is killed therefore leaves its run marked, and its faults end at their TTLs.
+ */
+export function markStarted(stateDir: string, r: { id: string; kind: RunRecord['kind']; title: string; startedAt: string }): void {
+  appendRun(stateDir, { id: r.id, kind: r.kind, title: r.title, status: 'interrupted', deviated: false, startedAt: r.startedAt, endedAt: r.startedAt, durationMs: 0, mttdMs: null, mttrMs: null });
 }

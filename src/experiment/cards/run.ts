@@ -287,7 +287,7 @@ export async function runCard(card: FailureCard, bindings: Bindings, deps: CardR
               ? recoveryTime(det, revertMs, [], bucketMs, healthSamples, sustainMs) !== null
               : live !== undefined && now() - revertMs >= sustainMs && crosses(det, live) === false;
           if (back) {
-            await pause(bucketMs); // let the observer close the bucket that completes the sustained run
+            await pause(2 * bucketMs + 50); // let the observer close the buckets that complete the sustained run (a busy machine closes them late)
             break;
           }
         }

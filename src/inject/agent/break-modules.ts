@@ -41,7 +41,9 @@ export function compileBreakMatcher(patterns: readonly string[], internalDirs: r
   return (path) => !internalDirs.some((d) => path.startsWith(d)) && matchers.some((m) => m(path));
 }
 
-/** The error a broken module's import or require throws. */
+/** The error a broken module's import or require throws; its stack points at the module, as a syntax error's does. */
 export function injectedLoadFailure(path: string): SyntaxError {
-  return new SyntaxError(`faultline: injected load failure of ${path}`);
+  const e = new SyntaxError(`faultline: injected load failure of ${path}`);
+  e.stack = `${e.name}: ${e.message}\n    at ${path}:1:1`;
+  return e;
 }

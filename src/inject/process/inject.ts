@@ -1,6 +1,6 @@
 /**
  * The process-fault injection API: admit → record the fault file → start its TTL guard → apply → ledger, for
- * faults whose revert plan is known in advance (pause, disk, kill, dependency, timeskew, clockdrift), so no moment
+ * faults whose revert plan is known in advance (pause, disk, kill, dependency, timeskew, clockdrift, envdrift, hidebinary, breakmodule), so no moment
  * exists in which the fault is applied and its TTL guard is not running. cpu and memory (whose helper PID is known
  * only after apply, and whose helpers end by themselves at the TTL) are applied first and guarded after.
  * Early reverts and listing work from the fault files, so any process sharing the state folder (the CLI,

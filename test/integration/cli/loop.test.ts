@@ -81,7 +81,10 @@ describe('faultline loop on the bundled example', () => {
     // the report files, and the record of runs: the loop and one drill per card
     for (const k of ['json', 'html', 'junit']) expect(existsSync(result.report[k] as string), k).toBe(true);
     expect(readFileSync(result.report.junit as string, 'utf8')).toContain('<testcase');
-    const runs = readFileSync(join(e.stateDir, 'runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; cardId?: string; mttdMs: number | null });
+    // runs.jsonl appends; a later record of the same id replaces an earlier one (a run is on record as interrupted until it ends)
+    const lines = readFileSync(join(e.stateDir, 'runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; kind: string; status: string; cardId?: string; mttdMs: number | null });
+    const runs = [...new Map(lines.map((x) => [x.id, x])).values()];
+    expect(runs.find((x) => x.kind === 'loop')?.status).toBe('completed');
     expect(runs.filter((x) => x.kind === 'loop')).toHaveLength(1);
     expect(runs.filter((x) => x.kind === 'card').map((x) => x.cardId)).toEqual(['network-latency', 'dependency-errors', 'random-exceptions', 'null-values', 'heartbeat-loss', 'process-crash']);
     // the ledger holds an inject and a revert (or expiry) for each fault

@@ -242,5 +242,32 @@ method:
     expect(j.faultline.faults[0]).toMatchObject({ kind: 'pause', endedBy: 'interrupt' });
     const events = readFileSync(join(d, 'state', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string });
     expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['inject', 'revert', 'abort']));
+    // the record of runs has the run, marked interrupted
+    const runs = readFileSync(join(d, 'state', 'runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; status: string });
+    expect(runs.at(-1)?.status).toBe('interrupted');
+  });
+
+  it('a runner killed with SIGKILL leaves its run marked interrupted, and the fault ends at its TTL', async () => {
+    const d = tmp();
+    const victim = await startTarget(children);
+    writeFileSync(
+      join(d, 'pause.yaml'),
+      `title: pause the service, then the runner dies
+method:
+  - type: action
+    name: freeze
+    provider: {type: faultline, func: inject, arguments: {layer: process, kind: pause, target: {pid: ${victim.pid}}, ttl: 3s}}
+    pauses: {after: 30}
+`,
+    );
+    const run = startCli(['run', join(d, 'pause.yaml'), '--journal-path', join(d, 'j.json'), '--no-load'], { FAULTLINE_STATE_DIR: join(d, 'state') }, d);
+    await waitFor(() => procState(victim.pid) === 'T', 15_000);
+    run.child.kill('SIGKILL');
+    await run.done;
+    // nobody reverts: the detached guard resumes the process at the TTL
+    await waitFor(() => procState(victim.pid) !== 'T', 15_000);
+    const runs = readFileSync(join(d, 'state', 'runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; status: string; title: string });
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ kind: 'experiment', status: 'interrupted', title: 'pause the service, then the runner dies' });
   });
 });

@@ -18,7 +18,7 @@ import { defineFault, type ApplyContext, type ResolvedTarget } from './types.js'
 const invalid = (msg: string): FaultlineError => new FaultlineError('FL_ERR_INVALID_ARGUMENT', `hidebinary: param "names" ${msg}`, { context: { kind: 'hidebinary', param: 'names' } });
 
 /** The folder that replaces the service's PATH while the fault is active. */
-export const hiddenBinariesDir = (stateDir: string, faultId: string): string => join(stateDir, 'hidden-binaries', faultId);
+const hiddenBinariesDir = (stateDir: string, faultId: string): string => join(stateDir, 'hidden-binaries', faultId);
 
 /** The PATH the service starts with: its own `env.PATH`, else the controller's. */
 const originalPath = (config: ServiceConfig): string => config.env.PATH ?? process.env.PATH ?? '';
