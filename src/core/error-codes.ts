@@ -78,6 +78,10 @@ export const ERROR_CODES = {
   FL_ERR_TEST_COMMAND: { exit: 5, http: 500, message: 'The test command could not be started.', hint: 'Check the command after `--` (it runs without a shell) and its working directory.' },
   FL_ERR_TEST_FAULT_SPEC: { exit: 2, http: 400, message: 'A --fault value is not valid.', hint: 'Use LAYER:KIND[:key=value…], e.g. agent:throw:fn=fetchPrice or proxy:latency:link=pricing:latency=500 (docs/reference/test-under-chaos.md).' },
   FL_ERR_TEST_NO_RESULTS: { exit: 2, http: 400, message: 'The clean run of the test command reported no test results.', hint: 'Use a command that prints TAP (node --test) or writes JUnit XML and pass --junit FILE.' },
+
+  // analyze (code metrics, smells, import graph, git history, SZZ)
+
+  // predict (features, models, calibration, evaluation)
 } as const satisfies Record<string, { exit: number; http: number; message: string; hint: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
