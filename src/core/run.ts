@@ -287,6 +287,8 @@ export interface RunReport {
   cardId?: string;
   /** the SLO timings the run's faults are held to (a failure card's slo); reports add an SLO test case per fault */
   slo?: { detectMs?: number; recoverMs?: number };
+  /** why this run was chosen (continuous chaos guided by predicted failure points) */
+  reason?: string;
 }
 
 /** What the store keeps of every run (the chaos ledger of runs; faults are in the fault ledger). */

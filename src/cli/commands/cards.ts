@@ -1,4 +1,6 @@
 /** `faultline cards …` (the failure-card catalogue and drill coverage) and `faultline chaos` (continuous chaos, game days). */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseDurationMs } from '../../core/duration.js';
 import { FaultlineError } from '../../core/errors.js';
 import type { FaultRequest } from '../../core/fault.js';
@@ -10,7 +12,7 @@ import { BUILTIN_CARDS_DIR, cardFiles, findCardOrThrow, formatProblems, loadCata
 import type { CardRunDeps } from '../../experiment/cards/run.js';
 import type { FailureCard } from '../../experiment/cards/types.js';
 import { loadGameDay, startTime } from '../../experiment/chaos/gameday.js';
-import { planChaos, runChaos, runGameDay, type ChaosPlan, type SessionResult } from '../../experiment/chaos/session.js';
+import { planChaos, runChaos, runGameDay, type ChaosOptions, type ChaosPlan, type SessionResult } from '../../experiment/chaos/session.js';
 import { evaluateHalt } from '../../experiment/halt.js';
 import { createRunDeps, finishDrill } from '../../loop/wiring.js';
 import { lastDrills } from '../../store/runs.js';
@@ -67,6 +69,7 @@ function renderPlan(plan: ChaosPlan, bindings: Bindings): string {
     `bindings: ${Object.entries(bindings).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}`,
     `eligible (${plan.eligible.length}): ${plan.eligible.join(', ') || '-'}`,
     ...plan.skipped.map((s) => `skip ${s.id}: ${s.reason}`),
+    ...Object.entries(plan.guided ?? {}).map(([id, why]) => `guided ${id}: ${why}`),
     ...plan.steps.map((s) => `  ${String(s.index + 1).padStart(3)}. ~+${Math.round(s.estimatedStartMs / 1000)}s  ${s.cards.join(' + ')}  (then wait ${Math.round(s.waitAfterMs / 100) / 10}s)`),
   ].join('\n');
 }
@@ -102,6 +105,32 @@ interface ChaosFlags {
   dryRun?: boolean;
   up?: boolean;
   baseline: string;
+  predictions?: string | false;
+}
+
+type Guidance = NonNullable<ChaosOptions['guidance']>;
+
+/**
+ * The failure points of `faultline predict` (a JSON array of FailurePoint, or {failurePoints: [...]}) that guide
+ * the draw; the default file is <stateDir>/predictions.json when it exists.
+ */
+function readGuidance(file: string, explicit: boolean): Guidance {
+  if (!existsSync(file)) {
+    if (explicit) throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `--predictions: ${file} does not exist (run \`faultline predict\` first)`);
+    return [];
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `--predictions: ${file} is not JSON (${(e as Error).message})`);
+  }
+  const list = Array.isArray(data) ? data : Array.isArray((data as { failurePoints?: unknown })?.failurePoints) ? (data as { failurePoints: unknown[] }).failurePoints : undefined;
+  if (!list) throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `--predictions: ${file} holds neither a list of failure points nor {failurePoints: [...]}`);
+  return list.filter(
+    (p): p is Guidance[number] =>
+      typeof p === 'object' && p !== null && typeof (p as { failureType?: unknown }).failureType === 'string' && typeof (p as { confidence?: unknown }).confidence === 'number' && typeof (p as { path?: unknown }).path === 'string',
+  );
 }
 
 export const register: RegisterCommands = (program, ctx) => {
@@ -166,6 +195,8 @@ export const register: RegisterCommands = (program, ctx) => {
     .option('--baseline <duration>', 'load before each fault, for the steady state', '2s')
     .option('--dry-run', 'print the plan with its seed (and which cards are skipped and why); inject nothing')
     .option('--up', 'start the proxy links and services of faultline.yaml first and stop them after')
+    .option('--predictions <file>', 'failure points of `faultline predict` that raise the weights of the cards exercising their failure types (default <stateDir>/predictions.json when it exists)')
+    .option('--no-predictions', 'draw by the cards\' risk alone')
     .action(async (o: ChaosFlags) => {
       const c = ctx();
       const config = c.config();
@@ -187,10 +218,12 @@ export const register: RegisterCommands = (program, ctx) => {
           throw e;
         }
       };
+      const guidance = o.predictions === false ? [] : readGuidance(o.predictions ?? join(c.stateDir(), 'predictions.json'), o.predictions !== undefined);
       const chaosOptions = {
         cards: list,
         bindings,
         admit,
+        guidance,
         intervalMs: parseDurationMs(o.interval, '--interval'),
         ...(o.duration !== undefined ? { durationMs: parseDurationMs(o.duration, '--duration') } : {}),
         ...(incidents !== undefined ? { incidents } : {}),

@@ -67,6 +67,8 @@ export interface CardRunOptions {
   seed?: number;
   /** the chaos session or game day this drill belongs to (used in the title) */
   session?: string;
+  /** why the card was chosen (recorded in the report) */
+  reason?: string;
 }
 
 export interface CardRunResult {
@@ -369,6 +371,7 @@ export async function runCard(card: FailureCard, bindings: Bindings, deps: CardR
     recommendations,
     artifacts: {},
     cardId: card.id,
+    ...(o.reason ? { reason: o.reason } : {}),
   };
   const finished = deps.finish ? deps.finish(report, evidence) : report;
   const record = toRunRecord(finished, card, mttdMs, mttrMs);

@@ -12,6 +12,8 @@ import type { Bindings } from '../cards/bind.js';
 import { pause, runCard, type CardRunDeps, type CardRunOptions, type CardRunResult } from '../cards/run.js';
 import type { FailureCard } from '../cards/types.js';
 import { startTime, type GameDay } from './gameday.js';
+import type { FailurePoint } from '../../core/analysis.js';
+import { guideCards } from './guide.js';
 import { chaosSchedule, eligibleCards, stressWidth, type Admission, type ChaosStep, type SkippedCard } from './select.js';
 
 export interface ChaosOptions {
@@ -31,6 +33,8 @@ export interface ChaosOptions {
   drill?: CardRunOptions;
   /** cards whose fault the safe zones or fault profiles would refuse are skipped with the reason */
   admit?: Admission;
+  /** failure points from `faultline predict`: they raise the weights of the cards that exercise their failure types */
+  guidance?: readonly Pick<FailurePoint, 'failureType' | 'confidence' | 'path' | 'line' | 'fn'>[];
 }
 
 export interface IncidentResult {
@@ -52,6 +56,8 @@ export interface ChaosPlan {
   skipped: SkippedCard[];
   width: number;
   steps: PlannedStep[];
+  /** card id → why prediction raised its weight */
+  guided?: Record<string, string>;
 }
 
 export interface SessionResult {
@@ -62,15 +68,21 @@ export interface SessionResult {
   record: RunRecord;
 }
 
+/** Why continuous chaos drew this card: its weight among the eligible cards, and what raised it. */
+function chosenBecause(card: FailureCard, guided: string | undefined): string {
+  return guided ? `drawn by weight: ${guided}` : `drawn by weight: risk ${card.risk}`;
+}
+
 function nominalMs(card: FailureCard, drill: CardRunOptions | undefined): number {
   return (drill?.baselineMs ?? 2000) + (drill?.durationMs ?? card.injection?.durationMs ?? 0) + card.slo.recoverMs;
 }
 
 /** The plan a session with this seed would follow (dry run): up to `incidents` steps, or those that fit in `durationMs` by estimate (default 10). */
 export function planChaos(o: ChaosOptions, maxSteps = 1000): ChaosPlan {
-  const { eligible, skipped } = eligibleCards(o.cards, o.bindings, o.admit);
+  const { eligible: plain, skipped } = eligibleCards(o.cards, o.bindings, o.admit);
+  const { cards: eligible, why } = guideCards(plain, o.guidance ?? []);
   const sched = { intervalMs: o.intervalMs ?? 30_000, stress: o.stress ?? false, maxConcurrentFaults: o.maxConcurrentFaults };
-  const plan: ChaosPlan = { seed: o.seed, eligible: eligible.map((c) => c.id), skipped, width: stressWidth(sched), steps: [] };
+  const plan: ChaosPlan = { seed: o.seed, eligible: eligible.map((c) => c.id), skipped, width: stressWidth(sched), steps: [], ...(why.size > 0 ? { guided: Object.fromEntries(why) } : {}) };
   if (eligible.length === 0) return plan;
   const limit = o.incidents ?? (o.durationMs === undefined ? 10 : maxSteps);
   let t = 0;
@@ -119,19 +131,21 @@ async function drill(step: number, card: FailureCard, bindings: Bindings, deps: 
 export async function runChaos(o: ChaosOptions, deps: CardRunDeps): Promise<SessionResult> {
   const t0 = Date.now();
   const rng: Rng = createRng(o.seed);
-  const { eligible, skipped } = eligibleCards(o.cards, o.bindings, o.admit);
+  const { eligible: plain, skipped } = eligibleCards(o.cards, o.bindings, o.admit);
+  const { cards: eligible, why } = guideCards(plain, o.guidance ?? []);
   for (const s of skipped) deps.onProgress?.(`skip ${s.id}: ${s.reason}`);
+  for (const [id, reason] of why) deps.onProgress?.(`guided ${id}: ${reason}`);
   const sched = { intervalMs: o.intervalMs ?? 30_000, stress: o.stress ?? false, maxConcurrentFaults: o.maxConcurrentFaults };
   const incidents: IncidentResult[] = [];
   const deadline = o.durationMs !== undefined ? t0 + o.durationMs : Infinity;
   if (eligible.length > 0) {
     for (const step of chaosSchedule(eligible, sched, rng)) {
       if (deps.signal?.aborted || (o.incidents !== undefined && step.index >= o.incidents) || Date.now() >= deadline) break;
-      const cards = step.cards.map((id) => eligible.find((c) => c.id === id) as FailureCard);
+      const cards = step.cards.map((id) => plain.find((c) => c.id === id) as FailureCard); // the cards as written (guided weights only steer the draw)
       deps.onProgress?.(`incident ${step.index + 1}: ${step.cards.join(' + ')}`);
       // in stress mode the drills share the load: each sends rate / k
       const share: CardRunDeps = cards.length > 1 && deps.load ? { ...deps, load: { ...deps.load, ratePerSec: Math.max(1, deps.load.ratePerSec / cards.length) } } : deps;
-      const results = await Promise.all(cards.map((c) => drill(step.index, c, o.bindings, share, { ...o.drill, seed: o.seed, session: `chaos#${step.index + 1}` })));
+      const results = await Promise.all(cards.map((c) => drill(step.index, c, o.bindings, share, { ...o.drill, seed: o.seed, session: `chaos#${step.index + 1}`, reason: chosenBecause(c, why.get(c.id)) })));
       incidents.push(...results);
       const last = o.incidents !== undefined && step.index + 1 >= o.incidents;
       if (last || deps.signal?.aborted) break;
