@@ -99,6 +99,8 @@ export interface CommitFileChange {
   oldPath?: string;
   added: number;
   deleted: number;
+  /** set when the commit created or deleted the file (from `git log --summary`) */
+  status?: 'added' | 'deleted';
 }
 
 export interface CommitInfo {
@@ -143,6 +145,32 @@ export interface SzzResult {
   path: string;
   /** commits that introduced the fixed lines (blamed at the fix's parent) */
   inducing: { sha: string; time: number; lines: number[] }[];
+}
+
+/** Just-in-time (commit-level) features after Kamei et al.; `buggy` is the SZZ label. */
+export interface CommitFeatures {
+  sha: string;
+  time: number;
+  /** size: lines added, lines deleted, lines in the touched files before the change */
+  la: number;
+  ld: number;
+  lt: number;
+  /** spread: subsystems (top folders), directories, files, entropy of the changed lines over files (bits) */
+  ns: number;
+  nd: number;
+  nf: number;
+  entropy: number;
+  /** history: developers who changed the files before, mean days since their last change, earlier changes to them */
+  ndev: number;
+  age: number;
+  nuc: number;
+  /** experience of the author: earlier commits, the same weighted by 1/(1+years ago), earlier commits in the same subsystems */
+  exp: number;
+  rexp: number;
+  sexp: number;
+  fix: boolean;
+  /** SZZ: a later fix blamed lines this commit introduced (undefined for an uncommitted diff) */
+  buggy?: boolean;
 }
 
 export interface SzzSummary {

@@ -80,8 +80,17 @@ export const ERROR_CODES = {
   FL_ERR_TEST_NO_RESULTS: { exit: 2, http: 400, message: 'The clean run of the test command reported no test results.', hint: 'Use a command that prints TAP (node --test) or writes JUnit XML and pass --junit FILE.' },
 
   // analyze (code metrics, smells, import graph, git history, SZZ)
+  FL_ERR_ANALYZE_CACHE: { exit: 5, http: 500, message: 'The analysis cache folder could not be created or written.', hint: 'Pass --cache DIR with a writable folder, or --no-cache.' },
+  FL_ERR_ANALYZE_PATH: { exit: 2, http: 404, message: 'The path to analyse does not exist or is not a folder.', hint: 'Pass --repo with a project folder (a work tree) or a git repository.' },
+  FL_ERR_ANALYZE_REV: { exit: 2, http: 400, message: 'The revision does not name a commit in the repository.', hint: 'Pass --rev with a commit, branch or tag that `git rev-parse --verify REV^{commit}` accepts.' },
+  FL_ERR_GIT_FAILED: { exit: 5, http: 500, message: 'A git command failed.', hint: 'The message shows the command and git\'s stderr; check that git is installed and the revision exists.' },
+  FL_ERR_GIT_NOT_REPO: { exit: 2, http: 400, message: 'The path is not a git repository.', hint: 'Pass --repo with a work tree or a bare repository (a folder that holds HEAD and objects/).' },
+  FL_ERR_DIFF_PARSE: { exit: 2, http: 400, message: 'The diff is not a unified diff.', hint: 'Pass the output of `git diff` (or `diff -u`); the message names the line that did not parse.' },
 
   // predict (features, models, calibration, evaluation)
+  FL_ERR_PREDICT_INPUT: { exit: 2, http: 400, message: 'The prediction input is invalid (features, labels, model options).', hint: 'The message names the field and what it accepts.' },
+  FL_ERR_PREDICT_HISTORY: { exit: 2, http: 400, message: 'The repository has too little history for this evaluation or training.', hint: 'The message says what is missing; pass an earlier --cutoff, a shorter --horizon, or use the default model.' },
+  FL_ERR_PREDICT_MODEL: { exit: 2, http: 400, message: 'A saved model file is missing or invalid.', hint: 'The message names the file; retrain with `faultline predict train` or reinstall faultline for models/default.json.' },
 } as const satisfies Record<string, { exit: number; http: number; message: string; hint: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
