@@ -75,7 +75,7 @@ export interface FaultlineConfig {
   load?: { url: string; method: string; body?: string; headers?: Record<string, string>; ratePerSec: number; timeoutMs: number; connections: number };
   /** bounds of the steady state for the resilience figures; those left out are derived from the baseline */
   steadyState?: { maxErrorRate?: number; maxP99LatencyMs?: number; minThroughputPerSec?: number };
-  /** failure-card folders besides the built-in catalogue (absolute), and placeholder values */
+  /** failure-card folders besides the built-in catalogue (absolute), and values of their variables */
   cards: { dirs: string[]; bind: Record<string, string>; loop?: string[] };
   /** where runs write their reports (absolute) and which formats */
   reports: { dir: string; formats: ('json' | 'html' | 'junit')[] };

@@ -39,10 +39,14 @@ export interface EvidenceRead {
 /** Evidence of every recorded run with a report, each row with its run's start time (epoch s). */
 export function readChaosEvidence(stateDir: string, repoRoot: string): EvidenceRead {
   const out: EvidenceRead = { evidence: [], runs: 0, unreadable: 0 };
+  const seen = new Set<string>();
   for (const run of listRuns(stateDir)) {
     const at = Date.parse(run.startedAt) / 1000;
     if (!run.reportPath) continue;
     const path = isAbsolute(run.reportPath) ? run.reportPath : resolve(stateDir, run.reportPath);
+    // the drills of one loop share its report: read each report once
+    if (seen.has(path)) continue;
+    seen.add(path);
     if (!existsSync(path)) {
       out.unreadable++;
       continue;

@@ -164,6 +164,8 @@ describe('predict train on own history, default, feedback', () => {
     const last = Math.max(...src.commits.map((c) => c.time));
     const at = new Date((last - 10 * 86400) * 1000).toISOString();
     appendRun(state, { id: 'r1', kind: 'card', title: 't', status: 'failed', deviated: true, startedAt: at, endedAt: at, durationMs: 1, mttdMs: null, mttrMs: null, reportPath });
+    // a loop's drill records share the loop's report: it is read once
+    appendRun(state, { id: 'r1-card', kind: 'card', cardId: 'network-latency', title: 't', status: 'failed', deviated: true, startedAt: at, endedAt: at, durationMs: 1, mttdMs: null, mttrMs: null, reportPath });
     const read = readChaosEvidence(state, repo);
     expect(read.runs).toBe(1);
     expect(read.evidence).toEqual([{ path: 'src/m3.ts', line: 12, fn: 'main', faultKind: 'latency', count: 7, at: Date.parse(at) / 1000 }]);
