@@ -6,6 +6,7 @@
  * abort within a second; an interruption reverts everything and still yields a journal.
  */
 import { performance } from 'node:perf_hooks';
+import { sleep } from '../core/clock.js';
 import type { HaltCondition } from '../core/config-types.js';
 import { FaultlineError } from '../core/errors.js';
 import { describeTarget, type ActiveFault, type FaultLayer, type FaultRequest, type LedgerSink } from '../core/fault.js';
@@ -129,19 +130,6 @@ const hypothesisPhases = (s: HypothesisStrategy): { before: boolean; during: boo
   after: s === 'default' || s === 'after-method-only' || s === 'continuously',
 });
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 const errorLines = (e: unknown): string[] => {
   const out: string[] = [];
@@ -535,7 +523,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions, deps: 
     if (observer && recoveryMs > 0 && journal.faultline.faults.length > 0 && stopReason !== 'interrupt' && !deps.signal?.aborted) {
       say(`observing recovery for ${recoveryMs} ms`);
       mark('phase', 'recovery window');
-      await sleep(recoveryMs, deps.signal ?? new AbortController().signal).catch(() => undefined);
+      await sleep(recoveryMs, deps.signal);
     }
     deps.signal?.removeEventListener('abort', interrupt);
     mark('phase', `end ${title}`);

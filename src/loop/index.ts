@@ -6,6 +6,7 @@
  * computed from the observed timeline; the report (JSON, HTML, JUnit) is written and every drill is recorded.
  * Every fault is reverted on the way out, on SIGINT/SIGTERM and when a halt condition trips.
  */
+import { sleep } from '../core/clock.js';
 import type { FaultlineConfig, FaultProfileEntry } from '../core/config-types.js';
 import { newFaultId, type FaultRequest, type InjectionGuard, type LedgerSink } from '../core/fault.js';
 import type { ErrorEvidence, FaultFigures, FaultWindow, HypothesisCheck, ResilienceFigures, RunFault, RunReport, SteadyStateBounds, TrafficSummary } from '../core/run.js';
@@ -125,17 +126,6 @@ export function loopPhases(config: FaultlineConfig, phaseMs: number, cardIds?: r
   return out;
 }
 
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 const where = (e: ErrorEvidence): string | undefined => {
   const frame = e.frames.find((f) => f.app);

@@ -27,6 +27,7 @@ import type {
   TrafficSummary,
 } from '../../core/run.js';
 import { appendRun } from '../../store/runs.js';
+import { sleep } from '../../core/clock.js';
 import { bindCard, type Bindings } from './bind.js';
 import type { DetectionSpec, FailureCard } from './types.js';
 
@@ -82,18 +83,7 @@ interface HealthSample {
 }
 
 /** Sleeps `ms`, resolving early when the signal aborts. */
-export function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted || ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+export const pause = sleep;
 
 function describeDetection(d: DetectionSpec): string {
   if (d.signal === 'health') return `health check fails within ${d.withinMs} ms`;
