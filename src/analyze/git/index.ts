@@ -42,8 +42,8 @@ export interface AnalyzedHistory {
   ms: number;
 }
 
-const CACHE_VERSION = 1;
-const CACHE_FILE = 'git-history-v1.json';
+const CACHE_VERSION = 2;
+const CACHE_FILE = 'git-history-v2.json';
 
 interface CacheFile {
   version: number;

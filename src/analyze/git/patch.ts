@@ -94,8 +94,14 @@ export class PatchParser {
 
   line(line: string): void {
     if (this.hunk !== undefined) {
-      this.hunkLine(line);
-      return;
+      const c = line.charCodeAt(0);
+      // a hunk line starts with ' ', '+', '-' or '\\'; anything else means the hunk's counts were wrong (git prints
+      // 18446744073709551615, an underflowed -1, in some combined diffs): close the hunk and read the line afresh
+      if (c === 32 || c === 43 || c === 45 || c === 92) {
+        this.hunkLine(line);
+        return;
+      }
+      this.endHunk();
     }
     if (line.charCodeAt(0) === 0) {
       this.endFile();
@@ -209,7 +215,9 @@ export class PatchParser {
     const ranges = (m[2] as string).split(' ');
     const parse = (r: string): [number, number] => {
       const [s, n] = r.slice(1).split(',');
-      return [Number(s), n === undefined ? 1 : Number(n)];
+      const count = n === undefined ? 1 : Number(n);
+      // an underflowed count (2^64 − 1, see line()) stands for an empty range
+      return [Number(s), count > 0xffffffff ? 0 : count];
     };
     const parentRanges = ranges.slice(0, -1).map(parse);
     const [, resultCount] = parse(ranges[ranges.length - 1] as string);

@@ -78,4 +78,16 @@ describe('PatchParser (provenance)', () => {
     expect(p.commits).toEqual([c1, c2, c3]);
     expect(p.watchedResults.get(2)).toEqual([{ path: 'src/x.ts', oldPath: 'src/x.ts', known: true, lines: [{ line: 2, origin: 0 }, { line: 3, origin: 0 }, { line: 4, origin: 1 }] }]);
   });
+  it('survives a combined diff whose counts git printed as 2^64 − 1: the next commits are still read and traced', () => {
+    const m = 'd'.repeat(40);
+    const p = new PatchParser((sha) => sha === c3);
+    const feed = (ls: string[]): void => ls.forEach((l) => p.line(l));
+    feed([['', c1, '', '100', 'feat'].join('\0'), '', 'diff --git a/src/x.ts b/src/x.ts', 'new file mode 100644', `index ${z}..${b1}`, '--- /dev/null', '+++ b/src/x.ts', '@@ -0,0 +1,3 @@', '+a();', '+b();', '+c();']);
+    // a merge whose hunk claims 18446744073709551615 lines (seen in mongoose's history, git 2.39)
+    feed([['', m, `${c1} ${c2}`, '150', 'Merge'].join('\0'), '', 'diff --combined src/y.ts', `index ${b2},${b3}..${'4'.repeat(40)}`, '--- a/src/y.ts', '+++ b/src/y.ts', '@@@ -9,18446744073709551615 -9,1 +9,18446744073709551615 @@@', ' -gone();', ' -']);
+    feed([['', c3, c1, '300', 'fix'].join('\0'), '', 'diff --git a/src/x.ts b/src/x.ts', `index ${b1}..${b3} 100644`, '--- a/src/x.ts', '+++ b/src/x.ts', '@@ -2 +2 @@', '-b();', '+e();']);
+    p.end();
+    expect(p.commits).toEqual([c1, m, c3]);
+    expect(p.watchedResults.get(2)).toEqual([{ path: 'src/x.ts', oldPath: 'src/x.ts', known: true, lines: [{ line: 2, origin: 0 }] }]);
+  });
 });
