@@ -12,7 +12,7 @@
  */
 import type { RankingFigures } from '../core/analysis.js';
 import { FaultlineError } from '../core/errors.js';
-import { calibrationReport, type CalibrationReport, chooseCalibrator, identityCalibrator } from './calibrate.js';
+import { calibrationReport, type CalibrationReport, chooseCalibrator } from './calibrate.js';
 import { type ChaosEvidence, FILE_FEATURES, type FileRow, fileRows, recentActivity } from './dataset.js';
 import { brier, prAuc, rankingFigures, rocAuc } from './metrics.js';
 import { ensembleModel, fitModel, type Model, MODEL_KINDS, type ModelKind, type ModelParams, PARAM_GRID } from './models/index.js';
@@ -20,6 +20,8 @@ import { DAY_S, firstCommitTime, lastCommitTime, type RepoSource } from './repo.
 import { type Predictor, predictor } from './train.js';
 
 export const MARGIN_DAYS = 90;
+/** validation folds: windows at T0, T0 − S, … each scored as held-out data (mean ROC-AUC decides) */
+export const DEFAULT_FOLDS = 3;
 
 export interface EvalOptions {
   /** cut-off T, epoch seconds; default: last commit − gap − horizon − 90 days */
@@ -32,6 +34,13 @@ export interface EvalOptions {
   maxWindows?: number;
   /** days between training windows (default 91) */
   stepDays?: number;
+  /** validation folds (windows at T0, T0 − S, …; default 3) */
+  folds?: number;
+  /**
+   * other repositories whose windows at the same times join every training set (cross-project rows; their labels
+   * end by the target's cut-off T, so nothing of the test period leaks); never used for validation or test
+   */
+  pool?: readonly RepoSource[];
   evidence?: readonly ChaosEvidence[];
   progress?: (msg: string) => void;
 }
@@ -111,10 +120,20 @@ interface Window {
   at: number;
   rows: FileRow[];
   y: number[];
+  /** rows of other repositories at the same time (training only, never validation or test) */
+  pool?: { rows: FileRow[]; y: number[] }[];
 }
 
 function stack(ws: readonly Window[]): { X: number[][]; y: number[] } {
-  return { X: ws.flatMap((w) => w.rows.map((r) => r.x)), y: ws.flatMap((w) => w.y) };
+  const X: number[][] = [];
+  const y: number[] = [];
+  for (const w of ws) {
+    for (const part of [w, ...(w.pool ?? [])]) {
+      for (const r of part.rows) X.push(r.x);
+      y.push(...part.y);
+    }
+  }
+  return { X, y };
 }
 
 interface Fitted {
@@ -136,24 +155,42 @@ export function selectTemporal(
   kinds: readonly ModelKind[],
   seed: number,
   progress?: (m: string) => void,
+  folds = DEFAULT_FOLDS,
 ): { best: Record<string, Fitted>; chosen: Fitted; tried: EvalResult['validation'] } {
-  const val = wins[0] as Window;
-  if (!val.y.includes(1) || !val.y.includes(0)) throw new FaultlineError('FL_ERR_PREDICT_HISTORY', `the validation window at ${iso(val.at)} needs defective and clean files (it has ${val.y.filter((v) => v === 1).length} defective of ${val.y.length}); pass a longer --horizon or another --cutoff`);
+  const val0 = wins[0] as Window;
+  if (!val0.y.includes(1) || !val0.y.includes(0)) throw new FaultlineError('FL_ERR_PREDICT_HISTORY', `the validation window at ${iso(val0.at)} needs defective and clean files (it has ${val0.y.filter((v) => v === 1).length} defective of ${val0.y.length}); pass a longer --horizon or another --cutoff`);
   if (wins.length <= first) throw new FaultlineError('FL_ERR_PREDICT_HISTORY', 'validation needs a training window whose labels end before the training cut-off; the history is too short for this horizon');
+  // validation folds: the window at T0, T0 − S, …, each scored by models trained on windows whose labels end before it
+  const foldIdx: number[] = [];
+  for (let f = 0; f < folds && f + first < wins.length; f++) {
+    const v = wins[f] as Window;
+    if (v.y.includes(1) && v.y.includes(0)) foldIdx.push(f);
+  }
   const tried: EvalResult['validation'] = [];
-  const best: Record<string, Fitted & { oof: number[] }> = {};
+  const best: Record<string, Omit<Fitted, 'predictor'> & { oof: Map<number, number[]> }> = {};
   for (const kind of kinds) {
     for (const params of PARAM_GRID[kind]) {
       for (let w = 1; w <= maxWindows && first + w <= wins.length; w++) {
-        const tr = stack(wins.slice(first, first + w));
-        if (!tr.y.includes(1) || !tr.y.includes(0)) continue;
         progress?.(`predict eval: validating ${kind} ${JSON.stringify(params)} on ${w} window(s)`);
-        const m = fitModel(kind, tr.X, tr.y, { features: FILE_FEATURES, seed }, params);
-        const p = val.rows.map((r) => m.predict(r.x));
-        const v = { rocAuc: rocAuc(p, val.y), prAuc: prAuc(p, val.y) };
+        const oof = new Map<number, number[]>();
+        const roc: number[] = [];
+        const pr: number[] = [];
+        for (const f of foldIdx) {
+          if (f + first + w > wins.length) continue;
+          const tr = stack(wins.slice(f + first, f + first + w));
+          if (!tr.y.includes(1) || !tr.y.includes(0)) continue;
+          const val = wins[f] as Window;
+          const m = fitModel(kind, tr.X, tr.y, { features: FILE_FEATURES, seed }, params);
+          const p = val.rows.map((r) => m.predict(r.x));
+          oof.set(f, p);
+          roc.push(rocAuc(p, val.y));
+          pr.push(prAuc(p, val.y));
+        }
+        if (!oof.has(0)) continue;
+        const v = { rocAuc: mean(roc), prAuc: mean(pr) };
         tried.push({ model: kind, params, windows: w, ...v });
         const cur = best[kind];
-        if (!cur || v.rocAuc > cur.validation.rocAuc) best[kind] = { kind, params, windows: w, predictor: predictor(m, identityCalibrator), validation: v, oof: p };
+        if (!cur || v.rocAuc > cur.validation.rocAuc) best[kind] = { kind, params, windows: w, validation: v, oof };
       }
     }
   }
@@ -166,22 +203,38 @@ export function selectTemporal(
   const finals: Model[] = [];
   for (const b of Object.values(best)) {
     progress?.(`predict eval: fitting ${b.kind} on the ${b.windows} newest window(s)`);
-    const cal = chooseCalibrator(b.oof, val.y).calibrator;
+    const cal = chooseCalibrator(b.oof.get(0) as number[], val0.y).calibrator;
     const all = stack(wins.slice(0, b.windows));
     const m = fitModel(b.kind as ModelKind, all.X, all.y, { features: FILE_FEATURES, seed }, b.params);
     finals.push(m);
     consider({ kind: b.kind, params: b.params, windows: b.windows, validation: b.validation, predictor: predictor(m, cal) });
   }
-  // the ensemble of every kind's best configuration: its validation predictions are the members' mean
+  // the ensemble of every kind's best configuration: its validation predictions are the members' mean, per fold
   const members = Object.values(best);
   if (members.length >= 2) {
-    const p = val.rows.map((_, i) => members.reduce((s, b) => s + (b.oof[i] as number), 0) / members.length);
-    const v = { rocAuc: rocAuc(p, val.y), prAuc: prAuc(p, val.y) };
-    tried.push({ model: 'ensemble', params: {}, windows: Math.max(...members.map((b) => b.windows)), ...v });
-    consider({ kind: 'ensemble', params: {}, windows: Math.max(...members.map((b) => b.windows)), validation: v, predictor: predictor(ensembleModel(finals), chooseCalibrator(p, val.y).calibrator) });
+    const roc: number[] = [];
+    const pr: number[] = [];
+    let p0: number[] = [];
+    for (const f of foldIdx) {
+      const ps = members.map((b) => b.oof.get(f));
+      if (ps.some((p) => p === undefined)) continue;
+      const val = wins[f] as Window;
+      const p = val.rows.map((_, i) => ps.reduce((s, q) => s + ((q as number[])[i] as number), 0) / ps.length);
+      if (f === 0) p0 = p;
+      roc.push(rocAuc(p, val.y));
+      pr.push(prAuc(p, val.y));
+    }
+    const v = { rocAuc: mean(roc), prAuc: mean(pr) };
+    const windows = Math.max(...members.map((b) => b.windows));
+    tried.push({ model: 'ensemble', params: {}, windows, ...v });
+    consider({ kind: 'ensemble', params: {}, windows, validation: v, predictor: predictor(ensembleModel(finals), chooseCalibrator(p0, val0.y).calibrator) });
   }
   if (!chosen) throw new FaultlineError('FL_ERR_PREDICT_HISTORY', 'no training window has both defective and clean files; choose a later --cutoff or a longer --horizon');
   return { best: out, chosen: chosen as Fitted, tried };
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
 export async function evaluate(src: RepoSource, opts: EvalOptions = {}): Promise<EvalResult> {
@@ -194,17 +247,23 @@ export async function evaluate(src: RepoSource, opts: EvalOptions = {}): Promise
   // validation trains on windows whose labels end by T0: at + gap + horizon ≤ T0
   const firstClean = Math.ceil((gap + horizon) / step);
   const wins: Window[] = [];
-  for (let k = 0; k < firstClean + maxWindows; k++) {
+  const folds = opts.folds ?? DEFAULT_FOLDS;
+  for (let k = 0; k < firstClean + maxWindows + folds - 1; k++) {
     const at = trainCutoff - k * step;
     if (at - first < horizon / 2) break;
     opts.progress?.(`predict eval: training window at ${iso(at)}`);
     const w = await labelledRows(src, at, at + gap, at + gap + horizon, opts.evidence);
-    wins.push({ at, ...w });
+    const pool: { rows: FileRow[]; y: number[] }[] = [];
+    for (const other of opts.pool ?? []) {
+      if (at - firstCommitTime(other.commits) < horizon / 2) continue;
+      pool.push(await labelledRows(other, at, at + gap, at + gap + horizon));
+    }
+    wins.push({ at, ...w, ...(pool.length > 0 ? { pool } : {}) });
   }
   opts.progress?.(`predict eval: test rows at ${iso(cutoff)}`);
   const test = await labelledRows(src, cutoff, cutoff + gap, cutoff + gap + horizon, opts.evidence);
   if (!test.y.includes(1)) throw new FaultlineError('FL_ERR_PREDICT_HISTORY', `no file of the test period (${iso(cutoff + gap)} … ${iso(cutoff + gap + horizon)}) was fixed; choose another --cutoff or a longer --horizon`);
-  const sel = selectTemporal(wins, firstClean, maxWindows, opts.candidates ?? MODEL_KINDS, opts.seed ?? 1, opts.progress);
+  const sel = selectTemporal(wins, firstClean, maxWindows, opts.candidates ?? MODEL_KINDS, opts.seed ?? 1, opts.progress, folds);
   const w0 = wins[0] as Window;
   const vb = baselineScores(w0.rows);
   const loc = test.rows.map((r) => r.loc);

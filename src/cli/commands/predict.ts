@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeRepo, repoKind } from '../../analyze/code/index.js';
-import { analyzeHistory, commitFeatures, defectLabels, diffFeatures, fileHistoryAt, type AnalyzedHistory } from '../../analyze/git/index.js';
-import type { CommitFeatures } from '../../core/analysis.js';
+import { analyzeHistory, commitFeatures, defectLabels, diffFeatures, fileHistoryAt, parseUnifiedDiff, type AnalyzedHistory } from '../../analyze/git/index.js';
+import type { CommitFeatures, FailurePoint } from '../../core/analysis.js';
 import { FaultlineError } from '../../core/errors.js';
 import {
   changeRisk,
@@ -137,6 +137,34 @@ function figuresLine(name: string, f: { rocAuc: number; prAuc: number; recallAt2
 
 const HEADER = `${''.padEnd(12)} ROC    PR     R@20%  Popt   P@10   Brier`;
 
+/**
+ * The failure points of an earlier `faultline predict` (its predictions.json). A missing default file is no
+ * error (undefined); a missing or malformed file the user named is.
+ */
+export function readFailurePoints(file: string, named: boolean): FailurePoint[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if (!named) return undefined;
+    throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `--predictions: cannot read ${file}; run \`faultline predict\` first or pass the file it wrote`, { cause: e, context: { attribute: 'predictions' } });
+  }
+  try {
+    const j = JSON.parse(text) as { points?: unknown };
+    if (!Array.isArray(j.points)) throw new Error('no "points" array');
+    return j.points as FailurePoint[];
+  } catch (e) {
+    throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `--predictions: ${file} is not a predictions file of \`faultline predict\` (${(e as Error).message})`, { cause: e, context: { attribute: 'predictions' } });
+  }
+}
+
+/** The failure points inside the touched files, riskiest first. */
+export function touchedFailurePoints(points: readonly FailurePoint[] | undefined, touched: readonly string[]): FailurePoint[] {
+  if (points === undefined) return [];
+  const set = new Set(touched);
+  return points.filter((p) => set.has(p.path)).sort((a, b) => b.confidence - a.confidence);
+}
+
 export const register: RegisterCommands = (program, ctx) => {
   const predict = program
     .command('predict')
@@ -195,7 +223,8 @@ export const register: RegisterCommands = (program, ctx) => {
     .option('--models <list>', `candidate models, comma-separated: ${MODEL_KINDS.join(', ')}`)
     .option('--labels <kind>', 'file labels: szz (files whose lines a fix in the window changed, traced by SZZ to before the cut-off) or touched (files a fix in the window changed)', 'szz')
     .option('--seed <n>', 'seed of every random draw', '1')
-    .action(async (o: { repo: string; cutoff?: string; gap: string; horizon: string; level: string; models?: string; labels: string; seed: string }) => {
+    .option('--pool <paths>', 'comma-separated other repositories whose history at the same times joins the training rows (cross-project training; file level)')
+    .action(async (o: { repo: string; cutoff?: string; gap: string; horizon: string; level: string; models?: string; labels: string; seed: string; pool?: string }) => {
       const c = ctx();
       if (o.level !== 'file' && o.level !== 'commit') throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `--level: "${o.level}" must be file or commit`, { context: { attribute: 'level' } });
       const opts = {
@@ -220,7 +249,9 @@ export const register: RegisterCommands = (program, ctx) => {
         );
         return;
       }
-      const r = await evaluate(repo.source, opts);
+      const pool = [];
+      for (const p of (o.pool ?? '').split(',').filter((x) => x.trim() !== '')) pool.push((await openRepo(c, p.trim(), parseLabels(o.labels))).source);
+      const r = await evaluate(repo.source, { ...opts, ...(pool.length > 0 ? { pool } : {}) });
       c.print({ ...r, labels: o.labels }, () =>
         [
           `cut-off ${r.cutoff} (training at ${r.trainCutoff}, ${o.labels} labels): ${r.files} files, ${r.positives} defective; training ${r.trainFiles} files, ${r.trainPositives} defective`,
@@ -241,8 +272,10 @@ export const register: RegisterCommands = (program, ctx) => {
     .option('--repo <path>', 'project folder or git repository', '.')
     .option('--diff <file>', 'score this unified diff (e.g. `git diff > x.diff`) instead of a commit')
     .option('--author <email>', 'the author of the diff (their experience counts)')
+    .option('--predictions <file>', 'failure points of `faultline predict` to match against the touched files (default <stateDir>/predictions.json when it exists)')
+    .option('--no-predictions', 'do not read failure points')
     .option('--seed <n>', 'seed of every random draw in training', '1')
-    .action(async (rev: string, o: { repo: string; diff?: string; author?: string; seed: string }) => {
+    .action(async (rev: string, o: { repo: string; diff?: string; author?: string; seed: string; predictions?: string | false }) => {
       const c = ctx();
       const repo = await openRepo(c, o.repo);
       const changes = repo.changes();
@@ -251,6 +284,7 @@ export const register: RegisterCommands = (program, ctx) => {
       const chosen = trained.sel.candidates[trained.sel.chosen];
       let features: Record<string, number>;
       let target: string;
+      let touched: string[];
       if (o.diff) {
         let text: string;
         try {
@@ -260,19 +294,34 @@ export const register: RegisterCommands = (program, ctx) => {
         }
         features = featureRecord(diffFeatures(text, repo.history.commits, o.author ? { author: o.author } : {}));
         target = o.diff;
+        touched = parseUnifiedDiff(text).map((f) => f.path);
       } else {
         const sha = repo.history.commits.find((x) => x.sha.startsWith(rev))?.sha ?? (rev === 'HEAD' ? repo.history.head : undefined);
         const f = sha ? changes.features(sha) : undefined;
         if (!sha || !f || Object.keys(f).length === 0) throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `"${rev}" is not a non-merge commit that changes code in this history; pass a commit id or --diff FILE`, { context: { attribute: 'rev' } });
         features = f;
         target = sha;
+        touched = repo.history.commits.find((x) => x.sha === sha)?.files.map((x) => x.path) ?? [];
       }
       const risk = changeRisk(chosen.predictor, features);
-      const out = { target, ...risk, model: { kind: trained.sel.chosen, commits: trained.rows, bugInducing: trained.positives, validationRocAuc: chosen.validation.rocAuc } };
+      const predictions = o.predictions === false ? undefined : readFailurePoints(o.predictions ?? join(c.stateDir(), 'predictions.json'), o.predictions !== undefined);
+      const touchedPoints = touchedFailurePoints(predictions, touched);
+      const out = {
+        target,
+        ...risk,
+        touchedFiles: touched,
+        touchedFailurePoints: touchedPoints,
+        model: { kind: trained.sel.chosen, commits: trained.rows, bugInducing: trained.positives, validationRocAuc: chosen.validation.rocAuc },
+      };
       c.print(out, () =>
         [
           `${target}: ${(risk.probability * 100).toFixed(1)} % probability of introducing a bug (${trained.sel.chosen}, validation ROC-AUC ${pct(chosen.validation.rocAuc)})`,
           ...risk.topFeatures.map((f) => `  ${f.name} = ${+f.value.toFixed(2)} (+${f.contribution.toFixed(3)})`),
+          predictions === undefined
+            ? '  touched failure points: none known (run `faultline predict` first to rank them)'
+            : touchedPoints.length === 0
+              ? `  touched failure points: none of the ${touched.length} touched file(s) is among the ranked failure points`
+              : `  touched failure points (${touchedPoints.length}):\n${touchedPoints.map((p) => `    ${(p.confidence * 100).toFixed(0).padStart(3)}% ${p.severity.padEnd(6)} ${p.failureType.padEnd(15)} ${p.path}:${p.line}${p.fn ? ` ${p.fn}` : ''}${p.recipe ? ` → ${p.recipe}` : ''}`).join('\n')}`,
         ].join('\n'),
       );
     });

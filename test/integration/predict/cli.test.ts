@@ -127,6 +127,22 @@ describe('faultline predict (CLI, real git repository)', () => {
     expect(j.probability).toBeLessThanOrEqual(1);
   });
 
+  it('predict change lists the failure points of the touched files from a predictions file; a named missing file exits 2', () => {
+    const diff = join(root, 'change2.diff');
+    writeFileSync(diff, ['diff --git a/src/m1.js b/src/m1.js', '--- a/src/m1.js', '+++ b/src/m1.js', '@@ -1,2 +1,3 @@', ' // module 1', '+// more', ' export function f1(a) {', ''].join('\n'));
+    const point = (path: string, confidence: number) => ({ path, line: 2, fn: 'f', failureType: 'logic', confidence, severity: 'medium', topFeatures: [], evidence: [] });
+    const preds = join(root, 'preds.json');
+    writeFileSync(preds, JSON.stringify({ points: [point('src/m2.js', 0.9), point('src/m1.js', 0.4), point('src/m1.js', 0.7)] }));
+    const r = faultline(['predict', 'change', '--diff', diff, '--repo', repo, '--predictions', preds]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.touchedFiles).toEqual(['src/m1.js']);
+    expect(j.touchedFailurePoints.map((p: { path: string; confidence: number }) => [p.path, p.confidence])).toEqual([['src/m1.js', 0.7], ['src/m1.js', 0.4]]);
+    const missing = faultline(['predict', 'change', '--diff', diff, '--repo', repo, '--predictions', join(root, 'nope.json')]);
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout).error.message).toMatch(/--predictions/);
+  });
+
   it('predict train refuses a history with too few fixed files (exit 2, FL_ERR_PREDICT_HISTORY); bad options exit 2', () => {
     const r = faultline(['predict', 'train', '--repo', repo, '--horizon', '45d']);
     expect(r.code).toBe(2);

@@ -18,8 +18,9 @@ describe('predict eval (temporal split on a synthetic repository)', () => {
     const T = Date.parse(r.cutoff) / 1000;
     const T0 = Date.parse(r.trainCutoff) / 1000;
     expect(T - T0).toBe((182 + 30) * DAY);
-    // windows at T0, T0 − 91d, … : ceil(212 / 91) = 3 windows overlap the validation labels, then 2 clean ones, then the test
-    const windows = [0, 1, 2, 3, 4].map((k) => T0 - k * 91 * DAY);
+    // windows at T0, T0 − 91d, … : ceil(212 / 91) = 3 windows overlap the validation labels, then 2 clean ones, and 2 more
+    // so that the folds at T0 − 91d and T0 − 182d (3 validation folds by default) also have 2 clean windows; then the test
+    const windows = [0, 1, 2, 3, 4, 5, 6].map((k) => T0 - k * 91 * DAY);
     expect(src.calls.analyzeAt).toEqual([...windows, T]);
     expect(src.calls.labels).toEqual([...windows, T].map((at) => [at + 30 * DAY, at + 212 * DAY]));
     // validation only used windows whose labels end by T0 (k ≥ 3), at most 2 of them
@@ -46,6 +47,23 @@ describe('predict eval (temporal split on a synthetic repository)', () => {
     const bestVal = Math.max(...Object.values(r.candidates).map((c) => c.validationRocAuc));
     expect(r.candidates[r.model.name]?.validationRocAuc).toBe(bestVal);
     expect(r.szz.untracedShare).toBeCloseTo(r.szz.untraceable / r.szz.fixes, 9);
+  });
+
+  it('--pool: other repositories join the training rows at the training windows only (never validation, never the test)', async () => {
+    const src = syntheticRepo(120, 1);
+    const other = syntheticRepo(80, 7);
+    const opts = { horizonDays: 182, gapDays: 0, seed: 1, stepDays: 91, maxWindows: 2, candidates: ['logistic'] as const };
+    const alone = await evaluate(syntheticRepo(120, 1), opts);
+    const r = await evaluate(src, { ...opts, pool: [other] });
+    const T = Date.parse(r.cutoff) / 1000;
+    // the pool is read at every training window of the target, never at the test cut-off
+    expect(other.calls.analyzeAt).toEqual(src.calls.analyzeAt.filter((t) => t !== T));
+    expect(other.calls.analyzeAt).not.toContain(T);
+    // validation and test rows are the target's own: same counts as without the pool
+    expect(r.files).toBe(alone.files);
+    expect(r.trainFiles).toBe(alone.trainFiles);
+    // the pooled rows changed the fitted model
+    expect(r.candidates.logistic?.rocAuc).not.toBe(alone.candidates.logistic?.rocAuc);
   });
 
   it('is deterministic for a seed', async () => {
