@@ -91,6 +91,36 @@ export const ERROR_CODES = {
   FL_ERR_PREDICT_INPUT: { exit: 2, http: 400, message: 'The prediction input is invalid (features, labels, model options).', hint: 'The message names the field and what it accepts.' },
   FL_ERR_PREDICT_HISTORY: { exit: 2, http: 400, message: 'The repository has too little history for this evaluation or training.', hint: 'The message says what is missing; pass an earlier --cutoff, a shorter --horizon, or use the default model.' },
   FL_ERR_PREDICT_MODEL: { exit: 2, http: 400, message: 'A saved model file is missing or invalid.', hint: 'The message names the file; retrain with `faultline predict train` or reinstall faultline for models/default.json.' },
+
+  // refactor (recipes, text edits)
+  FL_ERR_EDIT_CONFLICT: { exit: 5, http: 409, message: 'Text edits overlap or fall outside the text they edit.', hint: 'Apply the recipes one at a time and locate the next one in the edited text.' },
+  FL_ERR_RECIPE_LOCATION: { exit: 2, http: 400, message: 'The location given to a recipe is not a position in that file.', hint: 'Pass the path the text was read from and a 1-based line (and column) inside it.' },
+  FL_ERR_RECIPE_NOT_FOUND: { exit: 2, http: 404, message: 'No refactoring recipe with that id.', hint: 'The recipes and their ids are listed in docs/reference/recipes.md.' },
+  FL_ERR_RECIPE_OPTIONS: { exit: 2, http: 400, message: 'A recipe option is invalid.', hint: 'The message names the option and what it accepts; see the refactor section of docs/reference/recipes.md.' },
+
+  // observe: anomaly detector evaluation (NAB corpus, scorer, published results)
+  FL_ERR_NAB_CORPUS: { exit: 2, http: 400, message: 'The corpus folder does not have the Numenta Anomaly Benchmark layout.', hint: 'Pass --data with a folder that holds data/<group>/<series>.csv and labels/combined_windows.json; the message names what is missing.' },
+  FL_ERR_NAB_RESULTS: { exit: 2, http: 400, message: 'A detector\'s result files are missing or do not match the corpus.', hint: 'Each name given to --published must be a folder under <data>/results/ with <group>/<name>_<series>.csv for every labelled series.' },
+  FL_ERR_NAB_SCORES: { exit: 2, http: 400, message: 'Anomaly scores are missing, not one per sample, or not numbers in [0, 1].', hint: 'The message names the series and the row; a detector must return a score in [0, 1] for every sample.' },
+
+  // observe: anomaly detectors (options, registry)
+  FL_ERR_DETECTOR_OPTIONS: { exit: 2, http: 400, message: 'An anomaly detector got invalid options.', hint: 'The message names the option and what it accepts; docs/reference/anomaly-detection.md lists each detector\'s options.' },
+  FL_ERR_DETECTOR_NOT_FOUND: { exit: 2, http: 404, message: 'No anomaly detector with that name.', hint: 'List them with `faultline observe detectors`; names are kebab-case (robust-z, ewma, windowed-gaussian, …).' },
+
+  // refactor: the engine (worktree, verification, keep/revert, apply, revert, the record of fixes)
+  FL_ERR_REFACTOR_BASELINE: { exit: 1, http: 409, message: 'A verification check fails on the untouched code, so it cannot verify any fix.', hint: 'Fix the project so the check passes at HEAD (the message shows its output), or pass --no-verify to skip that check (fixes are then marked unverified).' },
+  FL_ERR_REFACTOR_NO_TESTS: { exit: 2, http: 400, message: 'The project has no test command, so no fix can be verified.', hint: 'Add a "test" script to package.json or refactor.test to faultline.yaml, or pass --no-verify to keep fixes marked unverified.' },
+  FL_ERR_REFACTOR_DIRTY_TREE: { exit: 2, http: 409, message: 'The working tree has uncommitted changes to tracked files; faultline will not write to it.', hint: 'Commit or stash your changes, then run `faultline refactor --apply` (or `refactor revert`) again.' },
+  FL_ERR_REFACTOR_NOT_FOUND: { exit: 2, http: 404, message: 'No refactoring fix with that id.', hint: 'The ids are in the report of `faultline refactor` and in <stateDir>/refactors.jsonl.' },
+  FL_ERR_REFACTOR_APPLY: { exit: 5, http: 409, message: 'The kept fixes could not be applied to the current branch (or a fix could not be reverted).', hint: 'The message shows git\'s error; nothing was left half-applied. Merge or cherry-pick the refactor branch by hand.' },
+  FL_ERR_REFACTOR_RECORD_INVALID: { exit: 2, http: 400, message: 'A refactoring record is missing a field or has an invalid one.', hint: 'The message names the field.' },
+  FL_ERR_REFACTOR_CHECK: { exit: 5, http: 500, message: 'A verification command could not be started.', hint: 'The message shows the command and its working directory; check that it is installed.' },
+
+  // observe: early warning (recorded corpus, forecaster, Prometheus rules, watch)
+  FL_ERR_PROMETHEUS_QUERY: { exit: 5, http: 502, message: 'The Prometheus HTTP API did not answer the query, or answered with an error.', hint: 'The message has the URL and Prometheus\'s own error; check --prometheus (the server\'s base URL, e.g. http://127.0.0.1:9090) and the PromQL of --query.' },
+  FL_ERR_RULES_DETECTOR: { exit: 2, http: 400, message: 'That anomaly detector has no form as a Prometheus alerting rule.', hint: 'Export rules for robust-z, ewma or windowed-gaussian; the others keep state PromQL cannot hold.' },
+  FL_ERR_WARN_CORPUS: { exit: 2, http: 400, message: 'The early-warning corpus is missing, empty or not in faultline\'s recorded-run format.', hint: 'Record one with `node scripts/record-corpus.mjs --out DIR`; the message names the file and the field.' },
+  FL_ERR_WARN_MODEL: { exit: 2, http: 400, message: 'An early-warning model file is missing or invalid, or cannot be trained from the data given.', hint: 'Train one with `faultline observe warn-eval --data DIR --save-model FILE`; the message says what is missing.' },
 } as const satisfies Record<string, { exit: number; http: number; message: string; hint: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
