@@ -81,4 +81,17 @@ export interface FaultlineConfig {
   reports: { dir: string; formats: ('json' | 'html' | 'junit')[] };
   /** a Prometheus endpoint during runs */
   metrics?: { listen: string };
+  /** `faultline refactor`: verification commands, selection, and the values recipes write into code */
+  refactor?: {
+    /** the test command line (run with /bin/sh in the worktree); default `npm test` when package.json has a test script */
+    test?: string;
+    /** the type-check command line, or false for none; default the project's own tsc when tsconfig.json exists */
+    typecheck?: string | false;
+    checkTimeoutMs?: number;
+    minConfidence?: number;
+    maxFixes?: number;
+    recipes?: string[];
+    /** recipe options (timeoutMs, retries, …); validated by the refactor stage (docs/reference/recipes.md) */
+    options?: Record<string, unknown>;
+  };
 }

@@ -139,6 +139,19 @@ export const configSchema: JsonSchema = {
       properties: { listen: { type: 'string', description: 'host:port, e.g. 127.0.0.1:9464 (port 0 picks one)' } },
     },
     defaults: { type: 'object', default: {}, properties: { ttl: { ...duration, default: '60s' }, seed: { type: 'integer', minimum: 0 } } },
+    refactor: {
+      type: 'object',
+      description: '`faultline refactor`: how fixes are verified and chosen, and the values recipes write into code (docs/reference/refactor.md, docs/reference/recipes.md).',
+      properties: {
+        test: { type: 'string', description: 'test command line run in the worktree (default: `npm test` when package.json has a test script)' },
+        typecheck: { type: ['string', 'boolean'], description: 'type-check command line, or false for none (default: the project\'s tsc when tsconfig.json exists)' },
+        checkTimeout: { ...duration, default: '10m', description: 'time limit of each check run' },
+        minConfidence: { type: 'number', minimum: 0, maximum: 1, description: 'skip targets below this confidence (default 0.5)' },
+        maxFixes: { type: 'integer', minimum: 1, description: 'fixes attempted per run (default 10)' },
+        recipes: { type: 'array', items: { type: 'string' }, description: 'allow-list of recipe ids' },
+        options: { type: 'object', description: 'recipe options: timeoutMs, retries, … (validated by the refactor stage)' },
+      },
+    },
   },
 };
 
@@ -237,6 +250,7 @@ interface RawConfig {
   cards: { dirs: string[]; bind: Record<string, string>; loop?: string[] };
   reports: { dir: string; formats: ('json' | 'html' | 'junit')[] };
   metrics?: { listen?: string };
+  refactor?: { test?: string; typecheck?: string | false; checkTimeout: string | number; minConfidence?: number; maxFixes?: number; recipes?: string[]; options?: Record<string, unknown> };
 }
 
 function urlHostPort(url: string): string {
@@ -247,6 +261,7 @@ function urlHostPort(url: string): string {
 /** Cross-field rules the schema cannot express. */
 function semanticProblems(c: RawConfig): SchemaProblem[] {
   const out: SchemaProblem[] = [];
+  if (c.refactor?.typecheck === (true as unknown)) out.push({ path: ['refactor', 'typecheck'], message: 'give a command line, or false for no type-check (the default is the project\'s tsc when tsconfig.json exists)' });
   const names = new Set(Object.keys(c.services ?? {}));
   for (const [name, s] of Object.entries(c.services ?? {})) {
     for (const [i, dep] of (s.dependsOn ?? []).entries()) {
@@ -346,6 +361,19 @@ function normalize(c: RawConfig, file: string): FaultlineConfig {
     cards: { dirs: c.cards.dirs.map((d) => (isAbsolute(d) ? d : resolve(base, d))), bind: c.cards.bind, ...(c.cards.loop ? { loop: c.cards.loop } : {}) },
     reports: { dir: isAbsolute(c.reports.dir) ? c.reports.dir : resolve(isAbsolute(c.stateDir) ? c.stateDir : resolve(base, c.stateDir), c.reports.dir), formats: c.reports.formats },
     ...(c.metrics?.listen ? { metrics: { listen: c.metrics.listen } } : {}),
+    ...(c.refactor
+      ? {
+          refactor: {
+            ...(c.refactor.test !== undefined ? { test: c.refactor.test } : {}),
+            ...(c.refactor.typecheck !== undefined ? { typecheck: c.refactor.typecheck } : {}),
+            checkTimeoutMs: parseDurationMs(c.refactor.checkTimeout),
+            ...(c.refactor.minConfidence !== undefined ? { minConfidence: c.refactor.minConfidence } : {}),
+            ...(c.refactor.maxFixes !== undefined ? { maxFixes: c.refactor.maxFixes } : {}),
+            ...(c.refactor.recipes ? { recipes: c.refactor.recipes } : {}),
+            ...(c.refactor.options ? { options: c.refactor.options } : {}),
+          },
+        }
+      : {}),
     defaults: { ttlMs: parseDurationMs(c.defaults.ttl), ...(c.defaults.seed !== undefined ? { seed: c.defaults.seed } : {}) },
   };
   return deepFreeze(cfg);

@@ -249,6 +249,11 @@ export interface EvidenceSite {
   message: string;
   count: number;
   faultIds: string[];
+  /**
+   * 'dependency-call': not an error but the call site of the link a proxy fault acted on (the calls made there
+   * while it was active, with their latency and failures); absent for errors.
+   */
+  source?: 'dependency-call';
 }
 
 export interface Recommendation {
@@ -261,6 +266,8 @@ export interface Recommendation {
   severity: 'high' | 'medium' | 'low';
   /** a refactoring recipe that addresses it, when one exists */
   recipe?: string;
+  /** the faults of the run whose effect led to it */
+  faultIds?: string[];
 }
 
 export interface RunReport {

@@ -533,7 +533,8 @@ export async function runExperiment(exp: Experiment, options: RunOptions, deps: 
 
   const evidence: { faultId: string; e: Awaited<ReturnType<FaultDriver['evidence']>>[number] }[] = [];
   for (const f of journal.faultline.faults) {
-    if (f.layer !== 'agent') continue;
+    // agent faults: the errors the target recorded; proxy faults: the calls to the faulted link, by call site
+    if (f.layer !== 'agent' && f.layer !== 'proxy') continue;
     for (const e of await deps.faults.evidence(f.id).catch(() => [])) evidence.push({ faultId: f.id, e });
   }
   const figures = observation && deps.figures ? deps.figures(observation, windows, options.bounds) : undefined;

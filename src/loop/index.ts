@@ -20,7 +20,7 @@ import { ProxyRegistry } from '../inject/proxy/index.js';
 import { computeFigures, startObserver } from '../observe/index.js';
 import type { RunMetrics } from '../report/index.js';
 import { appendRun } from '../store/runs.js';
-import { analyzeRun, createFaultDriver, markStarted, runRecordOf, saveRun, withMetrics } from './wiring.js';
+import { analyzeRun, createFaultDriver, dependencyCalls, markStarted, runRecordOf, saveRun, withMetrics } from './wiring.js';
 
 export interface LoopOptions {
   config: FaultlineConfig;
@@ -53,6 +53,12 @@ export interface LoopPhase {
   timeToDetectMs: number | null;
   timeToRecoverMs: number | null;
   recovered: boolean;
+  /**
+   * the steady state held during the fault: every slice of the timeline with traffic while it was active stayed
+   * within the steady-state bounds (faultline.yaml `steadyState`, else derived from the baseline); absent without
+   * traffic. The verdict `faultline refactor` re-runs a card for ("violated before the fix, held after").
+   */
+  held?: boolean;
   availabilityPct?: number;
   /** the card's SLO, and whether the drill met it */
   slo?: { detectMs: number; recoverMs: number; detected: boolean; recoveredInTime: boolean };
@@ -146,7 +152,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   const proxies = new ProxyRegistry({ guard: o.guard, ledger, actor: 'loop', ...(config.defaults.seed !== undefined ? { seed: config.defaults.seed } : {}) });
   const services = new Supervisor({ services: config.services, stateDir: o.stateDir, ledger, actor: 'loop' });
   const engine = new InjectionEngine({ stateDir: o.stateDir, ledger, guard: o.guard, services, proxies, actor: 'loop' });
-  const plain = createFaultDriver(engine);
+  const plain = createFaultDriver(engine, undefined, dependencyCalls(config, o.stateDir));
   const { driver, startObserver: observe } = o.metrics ? withMetrics(o.metrics, plain, startObserver) : { driver: plain, startObserver };
   const runId = newFaultId('loop');
   const startedAt = new Date();
@@ -215,6 +221,11 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         });
         await sleep(phaseMs, stop.signal);
         watcher.stop();
+        if (spec.request.layer === 'proxy') {
+          // the calls to the dependency link while the fault was on, by call site (the report maps them to source)
+          const calls = await driver.evidence(id).catch(() => [] as ErrorEvidence[]);
+          evidence.push(...calls.map((e) => ({ ...e, faultId })));
+        }
         if (spec.request.layer === 'agent') {
           const ev = await driver.evidence(id).catch(() => [] as ErrorEvidence[]);
           const thrown = ev.filter((e) => e.source !== 'response');
@@ -272,6 +283,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       phase.timeToDetectMs = ff.timeToDetectMs;
       phase.timeToRecoverMs = ff.timeToRecoverMs;
       phase.recovered = ff.recovered;
+      if (ff.during.requests > 0) phase.held = ff.faultToleranceScore >= 1;
       phase.availabilityPct = ff.availabilityPct;
     }
     const spec = specs.find((x) => x.name === phase.phase);
@@ -332,8 +344,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       { name: 'observe', ran: load !== undefined, ...(load ? {} : { note: 'no load.url in the config' }) },
       { name: 'experiment', ran: true, note: specs.some((x) => x.cardId) ? 'failure cards' : 'fault profiles' },
       { name: 'report', ran: true },
-      { name: 'predict', ran: false, note: 'issue #4' },
-      { name: 'refactor', ran: false, note: 'issue #6' },
+      { name: 'predict', ran: false, note: 'run `faultline predict`' },
+      { name: 'refactor', ran: false, note: 'with --refactor' },
       { name: 'promote', ran: false, note: 'issue #7' },
     ],
     ...(config.defaults.seed !== undefined ? { seed: config.defaults.seed } : {}),
@@ -366,6 +378,7 @@ export function renderTable(r: LoopResult): string {
   for (const p of r.phases) {
     const d = p.during;
     const note = [
+      p.held === true ? 'steady state held' : '',
       p.slo ? `SLO detect ${p.slo.detected ? 'met' : 'MISSED'}, recover ${p.slo.recoveredInTime ? 'met' : 'MISSED'}` : p.fault ? (p.recovered ? 'recovered' : 'NOT recovered') : '',
       p.evidence ? `${p.evidence.count} errors recorded${p.evidence.top ? ` at ${p.evidence.top}` : ''}` : '',
       p.halted ? `HALT ${p.halted}` : '',
@@ -388,7 +401,7 @@ export function renderTable(r: LoopResult): string {
         `  steady state: error rate ≤ ${(f.bounds.maxErrorRate * 100).toFixed(1)}%${f.bounds.maxP99LatencyMs !== undefined ? `, p99 ≤ ${f.bounds.maxP99LatencyMs.toFixed(0)} ms` : ''}`,
       ]
     : [];
-  const stages = r.stages.map((s) => `${s.name}${s.ran ? ' ✓' : ` (not yet${s.note ? `: ${s.note}` : ''})`}`).join(' · ');
+  const stages = r.stages.map((s) => `${s.name}${s.ran ? ' ✓' : ` (not run${s.note ? `: ${s.note}` : ''})`}`).join(' · ');
   const report = Object.entries(r.report)
     .filter(([k]) => k === 'html' || k === 'json' || k === 'junit')
     .map(([k, v]) => `  ${k}: ${v}`);

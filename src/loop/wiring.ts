@@ -18,6 +18,7 @@ import { ProxyApiClient, ProxyRegistry } from '../inject/proxy/index.js';
 import { computeFigures, startObserver } from '../observe/index.js';
 import { analyzeReport, createSourceMapper, RunMetrics, startMetricsServer, writeReports, type MetricsServer, type ReportFormat } from '../report/index.js';
 import { appendRun } from '../store/runs.js';
+import { agentsOf, DependencyCalls } from './dependency-calls.js';
 
 /** Maps the agent's error records to the core's ErrorEvidence. */
 export function toEvidence(records: readonly ErrorRecord[]): ErrorEvidence[] {
@@ -37,7 +38,7 @@ export function toEvidence(records: readonly ErrorRecord[]): ErrorEvidence[] {
  * A FaultDriver over the InjectionEngine. With `proxyApi`, proxy faults go to a running proxy (the one
  * `faultline up` starts) through its API instead of an in-process registry; the toxic carries the TTL.
  */
-export function createFaultDriver(engine: InjectionEngine, proxyApi?: ProxyApiClient): FaultDriver {
+export function createFaultDriver(engine: InjectionEngine, proxyApi?: ProxyApiClient, calls?: DependencyCalls): FaultDriver {
   const viaApi = new Map<string, { proxy: string; toxic: string }>();
   const injectViaApi = async (api: ProxyApiClient, req: FaultRequest): Promise<ActiveFault> => {
     const proxy = String(req.target.proxy ?? '');
@@ -68,10 +69,13 @@ export function createFaultDriver(engine: InjectionEngine, proxyApi?: ProxyApiCl
   };
   return {
     async inject(req) {
-      if (req.layer === 'proxy' && proxyApi) return injectViaApi(proxyApi, req);
-      return (await engine.inject(req)).fault;
+      const f = req.layer === 'proxy' && proxyApi ? await injectViaApi(proxyApi, req) : (await engine.inject(req)).fault;
+      // the agents record the calls to that link while the fault lasts: the evidence of where it was felt
+      if (req.layer === 'proxy' && calls) await calls.started(f.id, String(req.target.proxy ?? ''), req.ttlMs);
+      return f;
     },
     async revert(id) {
+      calls?.ended(id);
       if (viaApi.has(id) && proxyApi) return revertViaApi(proxyApi, id);
       await engine.revert(id);
     },
@@ -80,14 +84,24 @@ export function createFaultDriver(engine: InjectionEngine, proxyApi?: ProxyApiCl
       const errors: unknown[] = [];
       for (const id of ids) await revertViaApi(proxyApi as ProxyApiClient, id).catch((e: unknown) => errors.push(e));
       const rest = await engine.revertAll().catch((e: unknown) => (errors.push(e), [] as string[]));
+      for (const id of [...ids, ...rest]) calls?.ended(id);
       if (errors.length > 0) throw errors[0];
       return [...ids, ...rest];
     },
     async evidence(id) {
+      if (calls?.has(id)) return calls.evidence(id);
       const answer = await engine.evidence(id);
       return answer ? toEvidence(answer.errors) : [];
     },
   };
+}
+
+/** The dependency links of faultline.yaml (its proxy links), watched through the agents announced in `stateDir`. */
+export function dependencyCalls(config: FaultlineConfig, stateDir: string): DependencyCalls {
+  return new DependencyCalls(
+    config.proxy.proxies.map((l) => ({ name: l.name, listen: l.listen })),
+    agentsOf(stateDir),
+  );
 }
 
 /** Keys of an experiment's configuration that set the load of a run (documented in docs/reference/experiments.md). */
@@ -164,7 +178,7 @@ export function createRunDeps(a: RunDepsArgs): WiredRun {
   const bounds: SteadyStateBounds | undefined =
     s?.maxErrorRate !== undefined ? { maxErrorRate: s.maxErrorRate, ...(s.maxP99LatencyMs !== undefined ? { maxP99LatencyMs: s.maxP99LatencyMs } : {}), ...(s.minThroughputPerSec !== undefined ? { minThroughputPerSec: s.minThroughputPerSec } : {}) } : undefined;
   let started = false;
-  const driver = createFaultDriver(engine, proxyApi);
+  const driver = createFaultDriver(engine, proxyApi, dependencyCalls(config, a.stateDir));
   const wired = a.metrics ? withMetrics(a.metrics, driver, startObserver) : { driver, startObserver };
   return {
     deps: {

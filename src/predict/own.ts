@@ -26,6 +26,12 @@ export interface TrainOptions {
   candidates?: readonly ModelKind[];
   /** chaos evidence with its run time (epoch s): before the training cut-off it is a feature, after it a label */
   evidence?: readonly (ChaosEvidence & { at: number })[];
+  /**
+   * weaknesses confirmed by the refactoring engine: a fix of this file was kept (type-check, tests and the
+   * exposing experiment passed) at `at` (epoch s); in the label window it makes the file positive, weighted
+   * FEEDBACK_WEIGHT like a chaos failure
+   */
+  confirmed?: readonly { path: string; at: number }[];
   progress?: (msg: string) => void;
 }
 
@@ -34,7 +40,7 @@ export interface TrainedOwn {
   json: PredictorJson;
   files: number;
   positives: number;
-  /** files positive only because they failed under chaos */
+  /** files positive only because they failed under chaos or a kept refactoring fix confirmed them */
   feedbackPositives: number;
 }
 
@@ -47,7 +53,7 @@ export async function trainOnHistory(src: RepoSource, opts: TrainOptions = {}): 
   const analysis = await src.analyzeAt(t0);
   const rows = fileRows(analysis, src.historyAt(t0), evidence.filter((e) => e.at < t0), { recent: recentActivity(src.commits, t0) });
   const fixed = src.defectiveFiles(t0, last);
-  const failed = new Set(evidence.filter((e) => e.at >= t0).map((e) => e.path));
+  const failed = new Set([...evidence.filter((e) => e.at >= t0).map((e) => e.path), ...(opts.confirmed ?? []).filter((c) => c.at >= t0).map((c) => c.path)]);
   const y = rows.map((r) => (fixed.has(r.path) || failed.has(r.path) ? 1 : 0));
   const weights = rows.map((r) => (failed.has(r.path) ? FEEDBACK_WEIGHT : 1));
   const positives = y.filter((v) => v === 1).length;

@@ -12,6 +12,8 @@ import { faultLabel, faultWindows } from './timeline.js';
 export type MapLocation = (file: string, line: number, col?: number) => { file: string; line: number; col?: number } | undefined;
 
 const NO_APP_FRAME = '(no application frame)';
+/** ErrorEvidence.source of the calls to a faulted dependency link (src/loop/dependency-calls.ts) */
+const DEPENDENCY_CALL = 'dependency-call';
 
 /**
  * Groups errors by the top application frame (the first frame with `app: true`), mapped through `mapLocation`:
@@ -25,6 +27,7 @@ export function evidenceSites(evidence: readonly ErrorEvidence[], mapLocation?: 
     messages: Map<string, number>;
     count: number;
     faultIds: Set<string>;
+    call: boolean;
   }
   const groups = new Map<string, Group>();
   for (const ev of evidence) {
@@ -37,10 +40,11 @@ export function evidenceSites(evidence: readonly ErrorEvidence[], mapLocation?: 
       location = ev.module;
     }
     const fn = frame?.fn ?? ev.fn;
-    const key = `${location}\0${fn ?? ''}`;
+    const call = ev.source === DEPENDENCY_CALL;
+    const key = `${location}\0${fn ?? ''}\0${call ? DEPENDENCY_CALL : ''}`;
     let g = groups.get(key);
     if (!g) {
-      g = { location, messages: new Map(), count: 0, faultIds: new Set() };
+      g = { location, messages: new Map(), count: 0, faultIds: new Set(), call };
       if (fn !== undefined) g.fn = fn;
       groups.set(key, g);
     }
@@ -60,6 +64,7 @@ export function evidenceSites(evidence: readonly ErrorEvidence[], mapLocation?: 
         faultIds: [...g.faultIds].sort(),
       };
       if (g.fn !== undefined) site.fn = g.fn;
+      if (g.call) site.source = DEPENDENCY_CALL;
       return site;
     })
     .sort((a, b) => b.count - a.count || a.location.localeCompare(b.location));
@@ -143,7 +148,7 @@ export function faultImpacts(report: RunReport): FaultImpact[] {
       recovered: figures?.recovered ?? true,
       http5xx: Object.entries(kinds).reduce((s, [k, v]) => (/^http_5/.test(k) ? s + v : s), 0),
       timeouts: kinds.timeout ?? 0,
-      connectionErrors: CONNECTION_KINDS.reduce((s, k) => s + (kinds[k] ?? 0), 0) + sites.filter((s) => CONNECTION_ERROR.test(s.message)).reduce((s, x) => s + x.count, 0),
+      connectionErrors: CONNECTION_KINDS.reduce((s, k) => s + (kinds[k] ?? 0), 0) + sites.filter((s) => s.source !== DEPENDENCY_CALL && CONNECTION_ERROR.test(s.message)).reduce((s, x) => s + x.count, 0),
       sites,
     };
     if (window) impact.window = window;
@@ -175,14 +180,17 @@ function impactText(i: FaultImpact): string {
   return parts.join(', ');
 }
 
+/** Where the fault was felt: the call site of the faulted dependency when there is one, else the top error site. */
+const siteOf = (i: FaultImpact): EvidenceSite | undefined => i.sites.find((s) => s.source === DEPENDENCY_CALL) ?? i.sites[0];
+
 function located(r: Recommendation, i: FaultImpact): Recommendation {
-  const site = i.sites[0];
+  const site = siteOf(i);
   if (site) r.location = site.location;
   return r;
 }
 
 const callSite = (i: FaultImpact): string => {
-  const site = i.sites[0];
+  const site = siteOf(i);
   return site ? ` at ${site.location}${site.fn ? ` (${site.fn})` : ''}` : '';
 };
 
@@ -218,14 +226,14 @@ const retryOrBreak: Rule = (i) => {
           why: `${why}: the dependency was down for most of the fault, where retries only add load`,
           change: `Wrap the call${callSite(i)} in a circuit breaker: open after a run of connection errors, fail fast (with a fallback answer) while open, and let one trial call through after a cool-down.`,
           severity: severityOf(i),
-          recipe: 'circuit-breaker',
+          recipe: 'add-circuit-breaker',
         }
       : {
           title: `Retry calls to ${dependencyOf(i.fault)} with backoff and jitter`,
           why: `${why}: the failures were intermittent, so a retry would likely have succeeded`,
           change: `Retry the call${callSite(i)} on ECONNRESET/ECONNREFUSED a bounded number of times (e.g. 3) with exponential backoff and full jitter, only for idempotent requests, within the caller's deadline.`,
           severity: severityOf(i),
-          recipe: 'retry-with-backoff',
+          recipe: 'add-retry',
         },
     i,
   );
@@ -356,15 +364,20 @@ const RANK: Record<Recommendation['severity'], number> = { high: 0, medium: 1, l
 /** Every recommendation the rules derive from the report, highest severity first, without duplicates. */
 export function recommend(report: RunReport): Recommendation[] {
   const out: Recommendation[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, Recommendation>();
   for (const impact of faultImpacts(report)) {
     for (const rule of RULES) {
       const r = rule(impact, report);
       if (!r) continue;
       const key = `${r.recipe ?? r.title}\0${r.location ?? r.title}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(r);
+      const earlier = seen.get(key);
+      if (earlier) {
+        if (!earlier.faultIds?.includes(impact.fault.id)) earlier.faultIds = [...(earlier.faultIds ?? []), impact.fault.id];
+        continue;
+      }
+      const withFault = { ...r, faultIds: [impact.fault.id] };
+      seen.set(key, withFault);
+      out.push(withFault);
     }
   }
   return out.map((r, i) => [r, i] as const).sort((a, b) => RANK[a[0].severity] - RANK[b[0].severity] || a[1] - b[1]).map(([r]) => r);

@@ -117,6 +117,8 @@ export interface AnalyzeRepoOptions {
   /** no cache at all */
   noCache?: boolean;
   includeTests?: boolean;
+  /** with `rev`: analyse only this folder of the repository; paths in the result are relative to it */
+  under?: string;
   /** called with (done, total) — total is known for revisions, undefined for work trees */
   onProgress?: (done: number, total: number | undefined) => void;
 }
@@ -144,7 +146,7 @@ export async function analyzeRepo(o: AnalyzeRepoOptions): Promise<CodeAnalysis &
     return analyzeSources(workTreeSources(kind.path), base);
   }
   const commit = await commitOf(kind.ref, rev);
-  const entries = await listRevision(kind.ref, commit);
+  const entries = await listRevision(kind.ref, commit, o.under);
   if (o.onProgress) base.onProgress = (d) => o.onProgress?.(d, entries.length);
   const hit: Item[] = [];
   const missPaths = new Map<string, string[]>();

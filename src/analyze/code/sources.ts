@@ -98,14 +98,18 @@ export interface TreeEntry {
 }
 
 /** The analysable files of a revision (`git ls-tree -r -l -z`), without their contents. */
-export async function listRevision(ref: RepoRef, commit: string): Promise<TreeEntry[]> {
+export async function listRevision(ref: RepoRef, commit: string, under?: string): Promise<TreeEntry[]> {
+  const prefix = under === undefined || under === '' || under === '.' ? '' : `${under.replace(/\/+$/, '')}/`;
   const out = await gitText(ref, ['ls-tree', '-r', '-l', '-z', '--full-tree', commit]);
   const entries: TreeEntry[] = [];
   for (const rec of out.split('\0')) {
     const tab = rec.indexOf('\t');
     if (tab < 0) continue;
     const [mode, type, blob, size] = rec.slice(0, tab).trim().split(/\s+/);
-    const path = rec.slice(tab + 1).replace(/^\n/, '');
+    const full = rec.slice(tab + 1).replace(/^\n/, '');
+    if (!full.startsWith(prefix)) continue;
+    // paths inside `under` are relative to it (so a project in an examples/ folder is not taken for docs)
+    const path = full.slice(prefix.length);
     if (type !== 'blob' || mode === '120000' || blob === undefined) continue;
     const bytes = Number(size);
     if (!isAnalyzablePath(path) || !(bytes <= MAX_SOURCE_BYTES)) continue;

@@ -1,9 +1,12 @@
-import { resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { parseDurationMs } from '../../core/duration.js';
-import { renderTable, runLoop } from '../../loop/index.js';
+import { isFaultlineError } from '../../core/errors.js';
+import { renderTable, runLoop, type LoopResult } from '../../loop/index.js';
+import { renderRefactor, summarizeRefactor, type LoopRefactor } from '../../loop/refactor-stage.js';
 import { startRunMetrics } from '../../loop/wiring.js';
-import type { RegisterCommands } from '../context.js';
+import type { CliContext, RegisterCommands } from '../context.js';
 import { onInterrupt } from '../interrupt.js';
+import { refactorProject } from './refactor.js';
 
 interface LoopFlags {
   phase: string;
@@ -12,6 +15,30 @@ interface LoopFlags {
   cards?: string;
   reportDir?: string;
   metrics?: string;
+  refactor?: boolean;
+}
+
+/**
+ * The refactor stage: `faultline refactor` on the folder of faultline.yaml (the project the loop drilled), after
+ * the drills, so the failures they exposed (recorded with the loop's run) and the project's smells and failure
+ * points are fixed in a worktree and each fix is verified by the card that exposed it.
+ */
+async function refactorStage(c: CliContext, say: (line: string) => void): Promise<LoopRefactor> {
+  const file = c.config().file;
+  if (!file) return { fixes: [], notes: [], error: { code: 'FL_ERR_INVALID_ARGUMENT', message: 'no faultline.yaml: --refactor fixes the project folder of the config file' } };
+  say(`refactor: fixing ${dirname(file)} (a worktree on a new branch; your files are not touched)`);
+  try {
+    return summarizeRefactor(await refactorProject(c, { repo: dirname(file), verify: true, smells: true }, say));
+  } catch (e) {
+    if (!isFaultlineError(e)) throw e;
+    process.exitCode = e.exitCode;
+    return { fixes: [], notes: [], error: { code: e.code, message: e.message } };
+  }
+}
+
+function withRefactor(result: LoopResult, refactor: LoopRefactor): LoopResult & { refactor: LoopRefactor } {
+  const stages = result.stages.map((st) => (st.name === 'refactor' ? { name: 'refactor', ran: refactor.error === undefined, ...(refactor.error ? { note: refactor.error.code } : {}) } : st));
+  return { ...result, stages, refactor };
 }
 
 export const register: RegisterCommands = (program, ctx) => {
@@ -26,6 +53,7 @@ export const register: RegisterCommands = (program, ctx) => {
     .option('--cards <ids>', 'comma-separated card ids to drill (default: cards.loop of faultline.yaml, else the fault profiles)')
     .option('--report-dir <dir>', 'where to write the report (default <stateDir>/runs/<run id>/)')
     .option('--metrics <host:port>', "serve faultline's metrics in the Prometheus format while the loop runs (default: metrics.listen of faultline.yaml)")
+    .option('--refactor', 'then fix the project of faultline.yaml (`faultline refactor` on its folder): each fix in a worktree on a new branch, kept only when its tests and the card that exposed it pass; prints, per fix, that card before and after')
     .action(async (o: LoopFlags) => {
       const c = ctx();
       const config = c.config();
@@ -49,8 +77,16 @@ export const register: RegisterCommands = (program, ctx) => {
           onProgress: say,
           signal: interrupt.signal,
         });
-        c.print(result, () => renderTable(result));
         if (result.aborted) process.exitCode = interrupt.signal.aborted ? 130 : 1;
+        if (o.refactor && !result.aborted) {
+          // every fault is reverted and the services are down: Ctrl-C now stops the command as it would stop `faultline refactor`
+          interrupt.dispose();
+          await metrics?.close();
+          const refactor = await refactorStage(c, say);
+          const out = withRefactor(result, refactor);
+          const project = config.file ? relative(process.cwd(), dirname(config.file)) || '.' : '.';
+          c.print(out, () => `${renderTable(out)}\n\n${renderRefactor(refactor, project)}`);
+        } else c.print(result, () => renderTable(result));
       } finally {
         interrupt.dispose();
         await metrics?.close();

@@ -5,6 +5,7 @@ import { analyzeRepo, repoKind } from '../../analyze/code/index.js';
 import { analyzeHistory, commitFeatures, defectLabels, diffFeatures, fileHistoryAt, parseUnifiedDiff, type AnalyzedHistory } from '../../analyze/git/index.js';
 import type { CommitFeatures, FailurePoint } from '../../core/analysis.js';
 import { FaultlineError } from '../../core/errors.js';
+import { fixLabels, listRefactors } from '../../store/refactors.js';
 import {
   changeRisk,
   type ChangeSource,
@@ -328,7 +329,7 @@ export const register: RegisterCommands = (program, ctx) => {
 
   predict
     .command('train')
-    .description('retrain the file-level predictor from the repository’s history plus the chaos feedback in the record of runs (a file that failed under chaos is a positive example, weight 2); writes <stateDir>/model.json')
+    .description('retrain the file-level predictor from the repository’s history plus the feedback of chaos runs and of the refactoring engine (a file that failed under chaos, or whose fix `faultline refactor` kept, is a positive example, weight 2); writes <stateDir>/model.json')
     .option('--repo <path>', 'project folder or git repository', '.')
     .option('--horizon <duration>', 'label window: 182d, 26w, 6m, 1y', '6m')
     .option('--models <list>', `candidate models, comma-separated: ${MODEL_KINDS.join(', ')}`)
@@ -338,18 +339,20 @@ export const register: RegisterCommands = (program, ctx) => {
       const c = ctx();
       const repo = await openRepo(c, o.repo);
       const read = readChaosEvidence(c.stateDir(), repo.root);
+      const confirmed = fixLabels(listRefactors(c.stateDir()).filter((r) => resolve(r.repo) === resolve(repo.root))).map((l) => ({ path: l.path, at: Date.parse(l.at) / 1000 }));
       const t = await trainOnHistory(repo.source, {
         horizonDays: parseHorizonDays(o.horizon),
         seed: parseIntOpt(o.seed, 'seed', 0) as number,
         ...(o.models ? { candidates: parseKinds(o.models) } : {}),
         evidence: read.evidence,
+        confirmed,
         progress: (m) => c.progress(m),
       });
       const file = o.out ? resolve(o.out) : join(c.stateDir(), 'model.json');
       const json = predictorToJson(t.predictor, 'file', { ...t.json.meta, repo: repo.root, head: repo.history.head, feedbackRuns: read.runs });
       mkdirSync(resolve(file, '..'), { recursive: true });
       writeFileSync(file, JSON.stringify(json));
-      const out = { out: file, kind: t.json.model.kind, files: t.files, positives: t.positives, feedbackPositives: t.feedbackPositives, feedbackRuns: read.runs, validation: t.json.meta.validation };
-      c.print(out, `wrote ${file}: ${t.json.model.kind} on ${t.files} files, ${t.positives} positive (${t.feedbackPositives} from chaos failures in ${read.runs} runs)`);
+      const out = { out: file, kind: t.json.model.kind, files: t.files, positives: t.positives, feedbackPositives: t.feedbackPositives, feedbackRuns: read.runs, keptFixes: confirmed.length, validation: t.json.meta.validation };
+      c.print(out, `wrote ${file}: ${t.json.model.kind} on ${t.files} files, ${t.positives} positive (${t.feedbackPositives} only from chaos failures in ${read.runs} runs or from ${confirmed.length} kept refactoring fixes)`);
     });
 };

@@ -7,6 +7,7 @@ import { assertLocalTarget, splitHostPort } from '../../core/net.js';
 import { agentsDir, removeAnnouncement, type AgentAnnouncement } from './announce.js';
 import type { AgentStats } from './control-server.js';
 import type { ErrorRecord } from './evidence.js';
+import type { OutboundAnswer, OutboundQuery } from './outbound.js';
 import type { EndedFault, ModuleInfo } from './runtime.js';
 import type { AgentFault, AgentFaultRequest, AgentInfo, FnInfo } from './types.js';
 
@@ -162,6 +163,21 @@ export class AgentClient {
     if (q.limit !== undefined) qs.set('limit', String(q.limit));
     const s = qs.toString();
     return this.request<ErrorsAnswer>('GET', `/v1/errors${s ? `?${s}` : ''}`);
+  }
+
+  /** Records the target's outbound HTTP calls (with their call sites) for `ttlMs` from now; resolves with the deadline (epoch ms). */
+  async watchOutbound(ttlMs: number): Promise<number> {
+    return (await this.request<{ watchingUntil: number }>('POST', '/v1/outbound/watch', { ttlMs })).watchingUntil;
+  }
+
+  /** The outbound calls recorded, grouped by origin and call site. */
+  outbound(q: OutboundQuery = {}): Promise<OutboundAnswer> {
+    const qs = new URLSearchParams();
+    if (q.origin !== undefined) qs.set('origin', q.origin);
+    if (q.since !== undefined) qs.set('since', String(q.since));
+    if (q.until !== undefined) qs.set('until', String(q.until));
+    const s = qs.toString();
+    return this.request<OutboundAnswer>('GET', `/v1/outbound${s ? `?${s}` : ''}`);
   }
 
   /** event-loop lag since the previous call (the first call starts the monitor and reports 0s), memory, uptime */

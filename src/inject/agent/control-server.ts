@@ -4,7 +4,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { FaultlineError, isFaultlineError } from '../../core/errors.js';
 import { isLoopback } from '../../core/net.js';
 import { describeThrown } from './evidence.js';
-import { bad, optNumber } from './params.js';
+import { bad, optDurationMs, optNumber } from './params.js';
 import type { AgentRuntime } from './runtime.js';
 import type { AgentInfo } from './types.js';
 
@@ -192,7 +192,27 @@ async function handle(rt: AgentRuntime, opts: ControlServerOptions, stats: () =>
     });
     return send(res, 200, { errors, dropped: rt.errors.dropped, capacity: rt.errors.capacity });
   }
-  return sendError(res, new FaultlineError('FL_ERR_INVALID_ARGUMENT', `path: no route ${method} ${path}; the API has /v1/agent, /v1/stats, /v1/functions, /v1/faults[/{id}], /v1/errors`), 404);
+  if (path === '/v1/outbound') {
+    if (method === 'DELETE') return send(res, 200, { cleared: rt.outbound.clear() });
+    if (method !== 'GET') return notAllowed('GET or DELETE');
+    const since = optNumber(url.searchParams.get('since') ?? undefined, 'since', { min: 0 });
+    const until = optNumber(url.searchParams.get('until') ?? undefined, 'until', { min: 0 });
+    const origin = url.searchParams.get('origin') ?? undefined;
+    return send(res, 200, rt.outbound.summarize({ ...(origin ? { origin } : {}), ...(since === undefined ? {} : { since }), ...(until === undefined ? {} : { until }) }));
+  }
+  if (path === '/v1/outbound/watch') {
+    if (method === 'DELETE') {
+      rt.outbound.stop();
+      return send(res, 200, { watchingUntil: rt.outbound.watchingUntil });
+    }
+    if (method !== 'POST') return notAllowed('POST or DELETE');
+    const b = (body ?? {}) as { ttlMs?: unknown; ttl?: unknown };
+    if (typeof b !== 'object' || Array.isArray(b)) throw bad('body', 'expected {"ttlMs": <ms>}');
+    const ttlMs = optDurationMs(b.ttlMs ?? b.ttl, 'ttlMs', 24 * 3_600_000);
+    if (ttlMs === undefined || ttlMs <= 0) throw bad('ttlMs', 'is required: how long to record outbound calls, in ms (> 0)');
+    return send(res, 200, { watchingUntil: rt.outbound.watch(ttlMs) });
+  }
+  return sendError(res, new FaultlineError('FL_ERR_INVALID_ARGUMENT', `path: no route ${method} ${path}; the API has /v1/agent, /v1/stats, /v1/functions, /v1/faults[/{id}], /v1/errors, /v1/outbound[/watch]`), 404);
 }
 
 /** Listens on 127.0.0.1 (never another address) and resolves with the port. */

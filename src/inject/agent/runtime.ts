@@ -7,6 +7,7 @@ import { ErrorRing, describeThrown, parseStack, type ErrorRecord, type ErrorSour
 import { parseFaultSpec } from './fault-spec.js';
 import { compileModuleMatcher, compileNameMatcher, compileRouteMatcher } from './glob.js';
 import { KINDS } from './kinds/index.js';
+import { OutboundMonitor } from './outbound.js';
 import { bad } from './params.js';
 import type { AgentFault, FaultState, FnInfo, FnRecord } from './types.js';
 
@@ -20,6 +21,8 @@ export interface AgentRuntimeOptions {
   internalDirs?: string[];
   /** where "[faultline-agent] …" lines go (default stderr) */
   log?: (line: string) => void;
+  /** how many outbound calls are kept (default 20000) */
+  outboundCapacity?: number;
   /** receives an `expire` event when a fault ends by TTL or maxHits (register.ts appends to <stateDir>/events.jsonl); default: none */
   ledger?: LedgerSink;
 }
@@ -82,6 +85,8 @@ export class AgentRuntime {
   readonly startedAt: number;
   readonly seed: number;
   readonly errors: ErrorRing;
+  /** outbound HTTP calls and their call sites, recorded while a controller watches (POST /v1/outbound/watch) */
+  readonly outbound: OutboundMonitor;
   readonly skipped: Array<{ module: string; reason: string }> = [];
   private readonly rng: Rng;
   private readonly clock: Clock;
@@ -109,6 +114,7 @@ export class AgentRuntime {
     this.internalDirs = opts.internalDirs ?? [];
     this.log = opts.log ?? ((line) => void process.stderr.write(`${line}\n`));
     this.ledger = opts.ledger ?? nullLedger;
+    this.outbound = new OutboundMonitor(this.isApp, opts.outboundCapacity ?? 20_000, this.clock);
   }
 
   /** Logs a line once per key with the `[faultline-agent]` prefix. */

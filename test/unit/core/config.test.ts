@@ -56,6 +56,15 @@ describe('config: loadConfig / parseConfig', () => {
     expect(problemsOf('metrics:\n  listen: 10.1.2.3:9464\n').message).toMatch(/faultline.yaml:2:\d+ metrics.listen/);
   });
 
+  it('refactor settings: commands, selection, check timeout in ms, recipe options passed through; typecheck true is refused', () => {
+    const c = parseConfig('refactor:\n  test: npm run test:unit\n  typecheck: false\n  checkTimeout: 2m\n  minConfidence: 0.7\n  maxFixes: 3\n  recipes: [add-timeout]\n  options:\n    timeoutMs: 3000\n', '/x/faultline.yaml');
+    expect(c.refactor).toEqual({ test: 'npm run test:unit', typecheck: false, checkTimeoutMs: 120_000, minConfidence: 0.7, maxFixes: 3, recipes: ['add-timeout'], options: { timeoutMs: 3000 } });
+    expect(parseConfig('refactor: {}\n', '/x/faultline.yaml').refactor?.checkTimeoutMs).toBe(600_000);
+    expect(parseConfig('{}', '/x/faultline.yaml').refactor).toBeUndefined();
+    expect(problemsOf('refactor:\n  typecheck: true\n')).toEqual({ code: 'FL_ERR_CONFIG_INVALID', message: expect.stringMatching(/refactor\.typecheck/) });
+    expect(problemsOf('refactor:\n  minConfidence: 2\n')).toEqual({ code: 'FL_ERR_CONFIG_INVALID', message: expect.stringMatching(/refactor\.minConfidence/) });
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const { code, message } = problemsOf('services:\n  api: [\n');
     expect(code).toBe('FL_ERR_CONFIG_PARSE');

@@ -182,6 +182,12 @@ describe('predict train on own history, default, feedback', () => {
     // evidence from before the training cut-off is a feature, not a label
     const old = await trainOnHistory(src, { seed: 1, candidates: ['logistic'], evidence: [{ path: clean, line: 1, faultKind: 'throw', count: 2, at: t0 - 86400 }] });
     expect(old.positives).toBe(base.positives);
+    // a weakness confirmed by a kept refactoring fix in the label window is a positive too; one before it is not
+    const kept = await trainOnHistory(src, { seed: 1, candidates: ['logistic'], confirmed: [{ path: clean, at: last - 3 * 86400 }] });
+    expect(kept.feedbackPositives).toBe(1);
+    expect(kept.positives).toBe(base.positives + 1);
+    const keptOld = await trainOnHistory(src, { seed: 1, candidates: ['logistic'], confirmed: [{ path: clean, at: t0 - 86400 }] });
+    expect(keptOld.positives).toBe(base.positives);
     expect(parseLocation('C:/x/a.ts:3:1')).toEqual({ file: 'C:/x/a.ts', line: 3 });
     expect(repoPath('/repo/node_modules/a/b.js', repo)).toBeUndefined();
   });

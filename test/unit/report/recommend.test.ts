@@ -52,13 +52,13 @@ describe('recommend', () => {
     expect(recommend(oneFaultRun({ kind: 'latency' }, { during: traffic({ p99: 60 }) }))).toEqual([]);
   });
 
-  it('connection refused/reset under a proxy fault → retry-with-backoff when intermittent, circuit-breaker when mostly down', () => {
+  it('connection refused/reset under a proxy fault → add-retry when intermittent, add-circuit-breaker when mostly down', () => {
     const intermittent = recommend(oneFaultRun({ kind: 'reset_peer' }, { during: traffic({ errors: 10, errorsByKind: { ECONNRESET: 10 } }) }));
-    expect(intermittent.map((r) => r.recipe)).toEqual(['retry-with-backoff']);
+    expect(intermittent.map((r) => r.recipe)).toEqual(['add-retry']);
     expect(intermittent[0]!.why).toContain('10 connection refused/reset error(s)');
     const down = recommend(oneFaultRun({ kind: 'blackhole' }, { during: traffic({ errors: 80, errorsByKind: { http_5xx: 80 } }) }, { evidence: [{ location: 'src/api.ts:12', fn: 'fetchPrice', message: 'connect ECONNREFUSED 127.0.0.1:4001', count: 80, faultIds: ['f1'] }] }));
-    expect(down.map((r) => [r.recipe, r.location])).toContainEqual(['circuit-breaker', 'src/api.ts:12']);
-    expect(down.find((r) => r.recipe === 'circuit-breaker')!.change).toContain('src/api.ts:12 (fetchPrice)');
+    expect(down.map((r) => [r.recipe, r.location])).toContainEqual(['add-circuit-breaker', 'src/api.ts:12']);
+    expect(down.find((r) => r.recipe === 'add-circuit-breaker')!.change).toContain('src/api.ts:12 (fetchPrice)');
   });
 
   it('agent throw that surfaced as 5xx → guard-call; a throw the service absorbed → nothing', () => {
@@ -126,10 +126,28 @@ describe('recommend', () => {
     expect(recommend({ ...shopRun(), faults: [] })).toEqual([]);
   });
 
-  it('does not repeat the same recipe at the same location', () => {
+  it('does not repeat the same recipe at the same location; the recommendation names every fault that led to it', () => {
     const r = oneFaultRun({ id: 'a', kind: 'latency' }, { during: traffic({ p99: 400 }) });
     r.faults.push({ ...r.faults[0]!, id: 'b' });
     r.figures!.faults.push({ ...r.figures!.faults[0]!, faultId: 'b' });
-    expect(recommend(r).map((x) => x.recipe)).toEqual(['add-timeout']);
+    expect(recommend(r).map((x) => [x.recipe, x.faultIds])).toEqual([['add-timeout', ['a', 'b']]]);
+  });
+
+  it('a latency fault on a dependency link: add-timeout at the call site the agent saw waiting (dependency-call evidence)', () => {
+    const call = ev({ source: 'dependency-call', message: '151 calls to pricing (127.0.0.1:7311) while the fault was active: mean 698 ms, p99 806 ms, max 822 ms', faultId: 'f1', fn: 'fetchPrice', frames: [appFrame('/app/dist/pricing-client.js', 21, 'fetchPrice')] });
+    const thrown = ev({ message: 'connect ECONNREFUSED 127.0.0.1:7311', faultId: 'f1', frames: [appFrame('/app/dist/pricing-client.js', 21, 'fetchPrice')] });
+    const sites = evidenceSites([thrown, call], (file, line) => ({ file: file.replace('/dist/', '/src/').replace(/\.js$/, '.ts'), line: line + 4 }));
+    // an error and a call site at the same place stay two sites; only the call site is marked
+    expect(sites.map((x) => [x.location, x.source ?? 'error', x.count])).toEqual([
+      ['/app/src/pricing-client.ts:25', 'error', 1],
+      ['/app/src/pricing-client.ts:25', 'dependency-call', 1],
+    ]);
+    const onlyCall = sites.filter((x) => x.source === 'dependency-call');
+    const recs = recommend(oneFaultRun({ kind: 'latency' }, { during: traffic({ p99: 686 }) }, { evidence: onlyCall }));
+    expect(recs.map((x) => [x.recipe, x.location, x.faultIds])).toEqual([['add-timeout', '/app/src/pricing-client.ts:25', ['f1']]]);
+    expect(recs[0]!.change).toContain('Give the call at /app/src/pricing-client.ts:25 (fetchPrice) a deadline');
+    // a call site is not a connection error, even when its calls failed with one
+    const failing = { ...onlyCall[0]!, message: '20 calls to pricing (127.0.0.1:7311) while the fault was active: mean 3 ms, p99 5 ms, max 6 ms; 20 failed (ECONNRESET ×20)' };
+    expect(faultImpacts(oneFaultRun({ kind: 'reset_peer' }, {}, { evidence: [failing] }))[0]!.connectionErrors).toBe(0);
   });
 });

@@ -1,0 +1,306 @@
+/**
+ * The refactoring loop. For each selected target, in order: apply the recipe in the worktree, run the checks
+ * (type-check, the project's tests, the exposing experiment), commit when they pass, put the files back when
+ * one fails, write the patch either way, record the outcome. Before any fix the checks run once on the
+ * untouched worktree: a type-check or test that fails there cannot verify anything (the run stops, or skips
+ * that check with a loud mark under --no-verify); an experiment is expected to fail there — that is the
+ * "violated before" half of the evidence.
+ *
+ * `planFixes` is the dry run: the same recipe step in memory on the base commit's text, no worktree, no command.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FaultlineError } from '../../core/errors.js';
+import type { RefactorRecord } from '../../store/refactors.js';
+import type { RecipeOptions } from '../options.js';
+import { type CheckResult, type CheckSpec, commandLine, type RunCheck, skippedCheck } from './checks.js';
+import { prepareFix, type RecipeLookup } from './fix.js';
+import { FileLocator } from './locations.js';
+import { commitMessage } from './message.js';
+import { type FixReport, type RefactorReport, summarize } from './report.js';
+import type { Exposure, RefactorTarget } from './targets.js';
+import type { Workspace } from './workspace.js';
+
+export interface EngineOptions {
+  runId: string;
+  /** absolute repository root */
+  repo: string;
+  baseCommit: string;
+  /** selected and ordered (selectTargets) */
+  targets: readonly RefactorTarget[];
+  /** the ones selection left out, for the report */
+  dropped?: RefactorReport['dropped'];
+  /** how many candidates there were before selection */
+  considered?: number;
+  /** where patches go: <stateDir>/refactor/<runId> */
+  outDir: string;
+  recipeOptions?: Partial<RecipeOptions>;
+  /** keep fixes no test verified (no test command, or its baseline fails), marked unverified */
+  noVerify?: boolean;
+  notes?: string[];
+  progress?: (line: string) => void;
+}
+
+export interface EngineDeps {
+  recipes: RecipeLookup;
+  openWorkspace(): Promise<Workspace>;
+  /** the type-check and test commands, to run in the workspace folder */
+  checks(dir: string): CheckSpec[];
+  /** the re-run of what exposed a target, in the workspace folder, or why it cannot be re-run */
+  experimentCheck?(exposure: Exposure, dir: string): CheckSpec | { reason: string };
+  runCheck: RunCheck;
+  /** appends to the record of fixes */
+  record?(r: RefactorRecord): void;
+  now?(): Date;
+  /** deletes the refactor branch when no fix was committed */
+  deleteBranch?(branch: string): Promise<void>;
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+function patchName(nn: number, recipe: string, path: string): string {
+  return `${pad2(nn)}-${recipe}-${path.replace(/[^\w.-]+/g, '_')}.patch`;
+}
+
+function toRecorded(t: RefactorTarget): RefactorRecord['target'] {
+  return {
+    path: t.path,
+    line: t.line,
+    ...(t.col !== undefined ? { col: t.col } : {}),
+    ...(t.fn !== undefined ? { fn: t.fn } : {}),
+    ...(t.failureType !== undefined ? { failureType: t.failureType } : {}),
+    confidence: t.confidence,
+    severity: t.severity,
+    source: t.source,
+    evidence: t.evidence,
+    ...(t.exposedBy ? { exposedBy: { runId: t.exposedBy.runId, kind: t.exposedBy.kind, ...(t.exposedBy.title ? { title: t.exposedBy.title } : {}), ...(t.exposedBy.cardId ? { cardId: t.exposedBy.cardId } : {}), ...(t.exposedBy.file ? { file: t.exposedBy.file } : {}) } } : {}),
+  };
+}
+
+/** Runs the loop; returns the report (patches written, records appended). Throws FL_ERR_REFACTOR_BASELINE / _NO_TESTS. */
+export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<RefactorReport> {
+  const now = deps.now ?? (() => new Date());
+  const say = o.progress ?? (() => {});
+  const started = now();
+  const t0 = performance.now();
+  const timing = { totalMs: 0, recipeMs: 0, checksMs: 0, gitMs: 0, baselineMs: 0 };
+  // the caller may add notes while the run goes on (e.g. when it opens the workspace): read them at the end
+  const notes: string[] = [];
+  const noVerify = o.noVerify === true;
+  mkdirSync(o.outDir, { recursive: true });
+
+  let g = performance.now();
+  const ws = await deps.openWorkspace();
+  timing.gitMs += performance.now() - g;
+  let committed = 0;
+  try {
+    const common = deps.checks(ws.dir);
+    const hasTest = common.some((c) => c.kind === 'test');
+    if (!hasTest && !noVerify) {
+      throw new FaultlineError('FL_ERR_REFACTOR_NO_TESTS', 'no test command: the project has no "test" script in package.json and faultline.yaml has no refactor.test; pass --no-verify to keep fixes anyway, marked unverified', { context: { repo: o.repo } });
+    }
+    if (!hasTest) notes.push('no test command: every fix kept is UNVERIFIED (--no-verify)');
+
+    // the experiments that exposed targets, one check each
+    const experiments = new Map<string, CheckSpec>();
+    const experimentOf = new Map<RefactorTarget, CheckSpec>();
+    for (const t of o.targets) {
+      if (!t.exposedBy) continue;
+      const spec = deps.experimentCheck?.(t.exposedBy, ws.dir) ?? { reason: 'no way to re-run experiments was given' };
+      if ('reason' in spec) {
+        notes.push(`${t.path}:${t.line}: exposed by run ${t.exposedBy.runId}, which cannot be re-run (${spec.reason}); verified without it`);
+        continue;
+      }
+      experiments.set(spec.name, experiments.get(spec.name) ?? spec);
+      experimentOf.set(t, experiments.get(spec.name) as CheckSpec);
+    }
+
+    // baseline: every check once on the untouched worktree
+    const baseline: CheckResult[] = [];
+    const usable: CheckSpec[] = [];
+    const b0 = performance.now();
+    for (const spec of common) {
+      say(`refactor: baseline ${spec.name}: ${commandLine(spec)}`);
+      const r = await deps.runCheck(spec);
+      baseline.push(r);
+      if (r.ok) {
+        usable.push(spec);
+        continue;
+      }
+      if (!noVerify) {
+        throw new FaultlineError('FL_ERR_REFACTOR_BASELINE', `the ${spec.name} check fails on the untouched code at ${o.baseCommit.slice(0, 12)}, so it cannot verify any fix (\`${commandLine(spec)}\`, ${r.detail.split('\n')[0]}); make it pass at HEAD, or pass --no-verify to skip it:\n${r.detail}`, {
+          context: { check: spec.name, command: commandLine(spec), detail: r.detail },
+        });
+      }
+      notes.push(`⚠️ ${spec.name} FAILS on the untouched code (\`${commandLine(spec)}\`): skipped for every fix (--no-verify)${spec.kind === 'test' ? '; fixes are kept UNVERIFIED' : ''}`);
+    }
+    const experimentBefore = new Map<string, CheckResult>();
+    for (const spec of experiments.values()) {
+      say(`refactor: baseline ${spec.name} (expected to fail: the steady state was violated)`);
+      const r = await deps.runCheck(spec);
+      baseline.push(r);
+      experimentBefore.set(spec.name, r);
+      if (r.ok) notes.push(`${spec.name}: the steady state already held before any fix, so it cannot show that a fix helps; it still guards against a fix that breaks it`);
+    }
+    timing.baselineMs = performance.now() - b0;
+    timing.checksMs += baseline.reduce((s, c) => s + c.ms, 0);
+    const testVerifies = usable.some((c) => c.kind === 'test');
+
+    const locator = new FileLocator();
+    const fixes: FixReport[] = [];
+    for (const [i, target] of o.targets.entries()) {
+      const nn = i + 1;
+      const id = `${o.runId}-${pad2(nn)}`;
+      const at = now().toISOString();
+      const r0 = performance.now();
+      const prepared = prepareFix(target, ws.read(target.path), locator, deps.recipes, o.recipeOptions ?? {});
+      const recipeMs = performance.now() - r0;
+      timing.recipeMs += recipeMs;
+      const base: RefactorRecord = { id, runId: o.runId, at, repo: o.repo, baseCommit: o.baseCommit, branch: ws.branch, target: toRecorded(target), recipe: target.recipes[0] ?? '-', outcome: 'skipped', checks: [], files: [] };
+      if (!prepared.ok) {
+        say(`refactor: ${id} skipped: ${prepared.reason}`);
+        const fix: FixReport = { id, nn, target, ...(prepared.recipe ? { recipe: prepared.recipe } : {}), outcome: 'skipped', reason: prepared.reason, checks: [], files: [], recipeMs };
+        fixes.push(fix);
+        deps.record?.({ ...base, ...(prepared.recipe ? { recipe: prepared.recipe } : {}), reason: prepared.reason });
+        continue;
+      }
+      const recipe = prepared.recipe;
+      const files = [target.path];
+      const patch = join(o.outDir, patchName(nn, recipe.id, target.path));
+      writeFileSync(patch, prepared.diff);
+      ws.write(target.path, prepared.after);
+
+      // verify: the usable common checks, then the exposing experiment; stop at the first failure
+      const checks: CheckResult[] = [];
+      const exp = experimentOf.get(target);
+      const specs = [...usable, ...(exp ? [exp] : [])];
+      let failed: CheckResult | undefined;
+      for (const spec of specs) {
+        if (failed) {
+          checks.push(skippedCheck(spec, `not run: ${failed.name} failed`));
+          continue;
+        }
+        say(`refactor: ${id} ${recipe.id} at ${target.path}:${prepared.location.line}: ${spec.name}`);
+        const r = await deps.runCheck(spec);
+        timing.checksMs += r.ms;
+        checks.push(r);
+        if (!r.ok) failed = r;
+      }
+      for (const c of baseline) if (c.ok === false && c.kind !== 'experiment') checks.push(skippedCheck(c, `not run: fails on the untouched code (--no-verify)`));
+      const expResult = exp ? checks.find((c) => c.name === exp.name) : undefined;
+      const experiment = exp ? { name: exp.name, before: experimentBefore.get(exp.name)?.ok ?? null, after: expResult?.ok ?? null } : undefined;
+      const recorded = checks.map((c) => ({ name: c.name, ok: c.ok, ms: Math.round(c.ms), detail: c.detail }));
+
+      if (failed) {
+        g = performance.now();
+        await ws.restore(files);
+        timing.gitMs += performance.now() - g;
+        const reason = `${failed.name} failed after the change: ${failed.detail.split('\n')[0]}`;
+        say(`refactor: ${id} reverted: ${reason}`);
+        fixes.push({ id, nn, target, recipe: recipe.id, recipeTitle: recipe.title, outcome: 'reverted', reason, checks, ...(experiment ? { experiment } : {}), patch, diff: prepared.diff, files, recipeMs });
+        deps.record?.({ ...base, recipe: recipe.id, outcome: 'reverted', reason, checks: recorded, patch, files });
+        continue;
+      }
+      const unverified = testVerifies ? undefined : hasTest ? 'the test command fails on the untouched code, so no test verified this change (kept with --no-verify)' : 'the project has no test command, so no test verified this change (kept with --no-verify)';
+      const message = commitMessage({ fixId: id, runId: o.runId, target: { ...target, line: prepared.location.line }, recipe, checks, ...(exp && experimentBefore.get(exp.name) ? { experimentBefore: experimentBefore.get(exp.name) as CheckResult } : {}), ...(unverified ? { unverified } : {}) });
+      g = performance.now();
+      const commit = await ws.commit(files, message);
+      timing.gitMs += performance.now() - g;
+      committed++;
+      locator.kept(target.path, prepared.edits);
+      const outcome = unverified ? 'unverified' : 'kept';
+      say(`refactor: ${id} ${outcome} ${commit.slice(0, 10)}`);
+      fixes.push({ id, nn, target, recipe: recipe.id, recipeTitle: recipe.title, outcome, ...(unverified ? { reason: unverified } : {}), checks, ...(experiment ? { experiment } : {}), commit, patch, diff: prepared.diff, files, recipeMs });
+      deps.record?.({ ...base, recipe: recipe.id, outcome, ...(unverified ? { reason: unverified } : {}), checks: recorded, commit, patch, files });
+    }
+
+    const ended = now();
+    timing.totalMs = performance.now() - t0;
+    return {
+      runId: o.runId,
+      repo: o.repo,
+      baseCommit: o.baseCommit,
+      ...(committed > 0 ? { branch: ws.branch } : {}),
+      dryRun: false,
+      noVerify,
+      startedAt: started.toISOString(),
+      endedAt: ended.toISOString(),
+      checks: [...common, ...experiments.values()].map((c) => ({ name: c.name, kind: c.kind, command: commandLine(c) })),
+      baseline,
+      fixes,
+      dropped: o.dropped ?? [],
+      summary: summarize(fixes, o.considered ?? o.targets.length + (o.dropped?.length ?? 0)),
+      timing,
+      notes: [...(o.notes ?? []), ...notes],
+      outDir: o.outDir,
+    };
+  } finally {
+    g = performance.now();
+    await ws.dispose();
+    if (committed === 0) await deps.deleteBranch?.(ws.branch);
+    timing.gitMs += performance.now() - g;
+    timing.totalMs = performance.now() - t0;
+  }
+}
+
+export interface PlanOptions {
+  runId: string;
+  repo: string;
+  baseCommit: string;
+  targets: readonly RefactorTarget[];
+  dropped?: RefactorReport['dropped'];
+  considered?: number;
+  recipeOptions?: Partial<RecipeOptions>;
+  notes?: string[];
+  /** a file's text at the base commit */
+  read(path: string): Promise<string | undefined> | string | undefined;
+  recipes: RecipeLookup;
+  now?(): Date;
+}
+
+/**
+ * The dry run: every fix applied in memory on top of the previous ones (as if each were kept), with its
+ * unified diff. No worktree, no command, nothing written.
+ */
+export async function planFixes(o: PlanOptions): Promise<RefactorReport> {
+  const now = o.now ?? (() => new Date());
+  const started = now();
+  const t0 = performance.now();
+  const locator = new FileLocator();
+  const current = new Map<string, string | undefined>();
+  const fixes: FixReport[] = [];
+  let recipeTotal = 0;
+  for (const [i, target] of o.targets.entries()) {
+    const nn = i + 1;
+    const id = `${o.runId}-${pad2(nn)}`;
+    if (!current.has(target.path)) current.set(target.path, await o.read(target.path));
+    const r0 = performance.now();
+    const prepared = prepareFix(target, current.get(target.path), locator, o.recipes, o.recipeOptions ?? {});
+    const recipeMs = performance.now() - r0;
+    recipeTotal += recipeMs;
+    if (!prepared.ok) {
+      fixes.push({ id, nn, target, ...(prepared.recipe ? { recipe: prepared.recipe } : {}), outcome: 'skipped', reason: prepared.reason, checks: [], files: [], recipeMs });
+      continue;
+    }
+    current.set(target.path, prepared.after);
+    locator.kept(target.path, prepared.edits);
+    fixes.push({ id, nn, target, recipe: prepared.recipe.id, recipeTitle: prepared.recipe.title, outcome: 'unverified', reason: 'dry run: not applied, not verified', checks: [], diff: prepared.diff, files: [target.path], recipeMs });
+  }
+  const totalMs = performance.now() - t0;
+  return {
+    runId: o.runId,
+    repo: o.repo,
+    baseCommit: o.baseCommit,
+    dryRun: true,
+    noVerify: false,
+    startedAt: started.toISOString(),
+    endedAt: now().toISOString(),
+    checks: [],
+    baseline: [],
+    fixes,
+    dropped: o.dropped ?? [],
+    summary: summarize(fixes, o.considered ?? o.targets.length + (o.dropped?.length ?? 0)),
+    timing: { totalMs, recipeMs: recipeTotal, checksMs: 0, gitMs: 0, baselineMs: 0 },
+    notes: [...(o.notes ?? [])],
+  };
+}

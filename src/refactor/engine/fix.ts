@@ -1,0 +1,54 @@
+/**
+ * One fix in memory: locate the target in the file as it is now, pick the first candidate recipe that
+ * applies, compute its edits and the unified diff. No I/O — the dry run and the engine share it.
+ */
+import { applyEdits, type TextEdit, unifiedDiff } from '../edits.js';
+import type { RecipeOptions } from '../options.js';
+import type { Recipe } from '../recipe.js';
+import type { FileLocator } from './locations.js';
+import type { RefactorTarget } from './targets.js';
+
+/** How the engine finds a recipe by id (recipes/index.ts's `findRecipe`). */
+export type RecipeLookup = (id: string) => Recipe | undefined;
+
+export type PreparedFix =
+  | { ok: true; recipe: Recipe; edits: TextEdit[]; before: string; after: string; diff: string; location: { line: number; col?: number } }
+  | { ok: false; recipe?: string; reason: string };
+
+/** The recipes whose `addresses.failureTypes` include the failure type (for failure points without a recipe). */
+export function recipesForFailureType(failureType: string, recipes: readonly Recipe[]): string[] {
+  return recipes.filter((r) => (r.addresses.failureTypes as readonly string[]).includes(failureType)).map((r) => r.id);
+}
+
+export function prepareFix(target: RefactorTarget, text: string | undefined, locator: FileLocator, lookup: RecipeLookup, options: Partial<RecipeOptions>): PreparedFix {
+  if (text === undefined) return { ok: false, reason: `${target.path} does not exist at the base commit` };
+  locator.base(target.path, text);
+  const loc = locator.locate(target.path, target.line, target.col, text);
+  if (loc === undefined) return { ok: false, reason: `${target.path}:${target.line} is past the end of the file at the base commit (the location is stale)` };
+  const refusals: string[] = [];
+  for (const id of target.recipes) {
+    const recipe = lookup(id);
+    if (recipe === undefined) {
+      refusals.push(`${id}: no recipe with that id`);
+      continue;
+    }
+    const location = { path: target.path, ...loc };
+    try {
+      const a = recipe.applies({ path: target.path, text }, location, options);
+      if (!a.ok) {
+        refusals.push(`${id}: ${a.reason}`);
+        continue;
+      }
+      const edits = recipe.transform({ path: target.path, text }, location, options);
+      if (edits.length === 0) {
+        refusals.push(`${id}: no edit`);
+        continue;
+      }
+      const after = applyEdits(text, edits);
+      return { ok: true, recipe, edits, before: text, after, diff: unifiedDiff(target.path, text, after), location: loc };
+    } catch (e) {
+      refusals.push(`${id}: ${(e as Error).message}`);
+    }
+  }
+  return { ok: false, ...(target.recipes.length === 1 ? { recipe: target.recipes[0] as string } : {}), reason: refusals.join('; ') || 'no candidate recipe' };
+}
