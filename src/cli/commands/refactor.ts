@@ -32,36 +32,20 @@ import {
   writeReport,
 } from '../../refactor/engine/index.js';
 import { attachExposures, findExperimentFile, fromFailurePoint, fromFindings, fromSmell, readRunFindings } from '../../refactor/engine/sources.js';
-import { type RecipeOptions, resolveRecipeOptions } from '../../refactor/options.js';
+import { resolveRecipeOptions } from '../../refactor/options.js';
 import { findRecipe, RECIPES } from '../../refactor/recipes/index.js';
 import { appendRefactor, findRefactorOrThrow, listRefactors } from '../../store/refactors.js';
 import type { CliContext, RegisterCommands } from '../context.js';
 
-/**
- * The `refactor:` section of faultline.yaml as loaded (docs/reference/refactor.md). Read defensively until the
- * config schema carries it: every field is optional.
- */
-export interface RefactorSettings {
-  /** the test command line (run with /bin/sh in the worktree); default `npm test` when package.json has a test script */
-  test?: string;
-  /** the type-check command line, or false for none; default the project's own tsc when tsconfig.json exists */
-  typecheck?: string | false;
-  /** per check run, ms (default 10 minutes) */
-  checkTimeoutMs?: number;
-  minConfidence?: number;
-  maxFixes?: number;
-  /** allow-list of recipe ids */
-  recipes?: string[];
-  /** values recipes write into code (timeoutMs, retries, …), validated by resolveRecipeOptions */
-  options?: Partial<RecipeOptions>;
-}
+/** The `refactor:` section of faultline.yaml as loaded (src/core/config-types.ts; docs/reference/config.md). */
+export type RefactorSettings = NonNullable<FaultlineConfig['refactor']>;
 
 export const DEFAULT_CHECK_TIMEOUT_MS = 10 * 60_000;
 /** npm's placeholder for a package without tests */
 const NPM_NO_TEST = /no test specified/;
 
 function settingsOf(config: FaultlineConfig): RefactorSettings {
-  return (config.refactor ?? {}) as RefactorSettings;
+  return config.refactor ?? {};
 }
 
 function parseNumber(value: string | undefined, flag: string, min: number, max: number, integer: boolean): number | undefined {
