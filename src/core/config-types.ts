@@ -43,9 +43,12 @@ export interface FaultProfileEntry {
 
 export interface HaltCondition {
   metric: 'errorRate' | 'p99LatencyMs' | 'health';
+  /** the metric's value over the last second; with `detector`, the anomaly score (0–1) of the metric's series */
   above?: number;
   below?: number;
   service?: string;
+  /** an anomaly detector (`faultline observe detectors`) scoring the metric's series, fed every 250 ms from the run's start */
+  detector?: string;
 }
 
 export interface SafeZones {

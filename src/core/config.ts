@@ -88,7 +88,7 @@ export const configSchema: JsonSchema = {
           items: {
             type: 'object',
             required: ['metric'],
-            properties: { metric: { type: 'string', enum: ['errorRate', 'p99LatencyMs', 'health'] }, above: { type: 'number' }, below: { type: 'number' }, service: { type: 'string' } },
+            properties: { metric: { type: 'string', enum: ['errorRate', 'p99LatencyMs', 'health'] }, above: { type: 'number' }, below: { type: 'number' }, service: { type: 'string' }, detector: { type: 'string', description: 'an anomaly detector scoring the metric; `above` is then its score (0–1)' } },
           },
         },
       },
@@ -261,6 +261,12 @@ function urlHostPort(url: string): string {
 /** Cross-field rules the schema cannot express. */
 function semanticProblems(c: RawConfig): SchemaProblem[] {
   const out: SchemaProblem[] = [];
+  for (const [i, h] of (c.safeZones?.haltConditions ?? []).entries()) {
+    if (h.detector === undefined) continue;
+    if (h.metric === 'health') out.push({ path: ['safeZones', 'haltConditions', i, 'detector'], message: 'a detector scores a metric series: use errorRate or p99LatencyMs' });
+    if (h.above === undefined || !(h.above > 0 && h.above <= 1)) out.push({ path: ['safeZones', 'haltConditions', i, 'above'], message: 'with a detector, above is the anomaly score that halts, between 0 and 1 (e.g. 0.999)' });
+    if (h.below !== undefined) out.push({ path: ['safeZones', 'haltConditions', i, 'below'], message: 'with a detector, only above (an anomaly score) applies' });
+  }
   if (c.refactor?.typecheck === (true as unknown)) out.push({ path: ['refactor', 'typecheck'], message: 'give a command line, or false for no type-check (the default is the project\'s tsc when tsconfig.json exists)' });
   const names = new Set(Object.keys(c.services ?? {}));
   for (const [name, s] of Object.entries(c.services ?? {})) {

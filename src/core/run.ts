@@ -109,6 +109,11 @@ export interface ProcessSample {
   eventLoopLagMs?: number;
 }
 
+/** One streaming anomaly scorer (a detector instance for one series): value at time t (epoch ms) → score in [0, 1]. */
+export type AnomalyScorer = (t: number, value: number) => number;
+/** Creates a scorer by detector name (the observe stage's registry, wired in src/loop/wiring.ts); throws on an unknown name. */
+export type AnomalyScorerFactory = (detector: string) => AnomalyScorer;
+
 export interface Observation {
   /** epoch ms of the observation's time zero */
   startedAt: number;

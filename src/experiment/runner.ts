@@ -12,6 +12,7 @@ import { FaultlineError } from '../core/errors.js';
 import { describeTarget, type ActiveFault, type FaultLayer, type FaultRequest, type LedgerSink } from '../core/fault.js';
 import type { Rng } from '../core/rng.js';
 import type {
+  AnomalyScorerFactory,
   ErrorEvidence,
   EvidenceSite,
   FaultDriver,
@@ -32,7 +33,7 @@ import { VERSION } from '../core/version.js';
 import { resolveActivity } from './format/loader.js';
 import { resolveConfiguration, resolveSecrets, substitute, type Scope } from './format/substitute.js';
 import type { Activity, ActivityOrRef, Experiment, ProviderSpec } from './format/types.js';
-import { watchHalt } from './halt.js';
+import { startAnomalyHalt, watchHalt } from './halt.js';
 import { newJournal, type Journal, type JournalRun, type SteadyStateResult } from './journal.js';
 import { findProviderOrThrow } from './providers/index.js';
 import type { FaultlineHooks, ProviderContext } from './providers/types.js';
@@ -77,6 +78,8 @@ export interface RunDeps {
   targets?: () => ObserveTarget[];
   figures?: (obs: Observation, windows: FaultWindow[], bounds?: SteadyStateBounds) => ResilienceFigures;
   haltConditions?: HaltCondition[];
+  /** scorers for halt conditions with a `detector` (the observe stage's detectors, wired in src/loop/wiring.ts) */
+  anomaly?: AnomalyScorerFactory;
   /** for 'health' halt conditions: is the service (every service when undefined) healthy now? */
   checkHealth?: (service?: string) => Promise<boolean>;
   ledger?: LedgerSink;
@@ -356,9 +359,10 @@ export async function runExperiment(exp: Experiment, options: RunOptions, deps: 
   };
   if (deps.signal?.aborted) interrupt();
   deps.signal?.addEventListener('abort', interrupt, { once: true });
+  const anomalyHalt = observer && deps.anomaly && deps.haltConditions ? startAnomalyHalt(deps.haltConditions, observer, deps.anomaly) : undefined;
   const watcher =
     deps.haltConditions && deps.haltConditions.length > 0
-      ? watchHalt({ conditions: deps.haltConditions, ...(observer ? { observer } : {}), ...(deps.checkHealth ? { checkHealth: deps.checkHealth } : {}), onTrip: halt })
+      ? watchHalt({ conditions: deps.haltConditions, ...(observer ? { observer } : {}), ...(deps.checkHealth ? { checkHealth: deps.checkHealth } : {}), ...(anomalyHalt ? { anomaly: anomalyHalt } : {}), onTrip: halt })
       : undefined;
 
   // ---- activities
@@ -499,6 +503,7 @@ export async function runExperiment(exp: Experiment, options: RunOptions, deps: 
     }
   } finally {
     watcher?.stop();
+    anomalyHalt?.stop();
     if (stopReason === 'halt') journal.status = 'aborted';
     if (stopReason === 'interrupt') journal.status = 'interrupted';
     // rollbacks: CTK's strategy, plus "on deviation when faultline injected anything"

@@ -13,7 +13,8 @@ import type { ErrorEvidence, FaultFigures, FaultWindow, HypothesisCheck, Resilie
 import { bindCard, type Bindings } from '../experiment/cards/bind.js';
 import { defaultBindings } from '../experiment/cards/defaults.js';
 import { findCardOrThrow, loadCatalogue } from '../experiment/cards/load.js';
-import { watchHalt } from '../experiment/halt.js';
+import { type AnomalyHalt, startAnomalyHalt, watchHalt } from '../experiment/halt.js';
+import { anomalyScorerFactory } from '../observe/anomaly/scorer.js';
 import { InjectionEngine } from '../inject/engine.js';
 import { readServiceRecords, Supervisor } from '../inject/process/index.js';
 import { ProxyRegistry } from '../inject/proxy/index.js';
@@ -167,6 +168,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   const interrupted = (): boolean => o.signal?.aborted === true;
   const load = config.load;
   let observer: ReturnType<typeof observe> | undefined;
+  let anomalyHalt: AnomalyHalt | undefined;
   let observation: Awaited<ReturnType<NonNullable<typeof observer>['stop']>> | undefined;
 
   try {
@@ -181,6 +183,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       targets: () => Object.values(readServiceRecords(o.stateDir)).map((r) => ({ pid: r.pid, service: r.name })),
     });
     const obs = observer;
+    // detector halt conditions learn from the baseline on: one feed for the whole loop, checked in every phase
+    anomalyHalt = startAnomalyHalt(config.safeZones.haltConditions, obs, anomalyScorerFactory());
     obs.mark({ kind: 'phase', label: 'baseline' });
     say(`baseline: ${baselineMs} ms${load ? ` of ${load.ratePerSec} req/s to ${load.url}` : ' (no load.url: no traffic)'}`);
     await sleep(baselineMs, o.signal);
@@ -210,6 +214,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         const watcher = watchHalt({
           conditions: config.safeZones.haltConditions,
           observer: obs,
+          ...(anomalyHalt ? { anomaly: anomalyHalt } : {}),
           onTrip: (why) => {
             halted = why;
             phase.halted = why;
@@ -262,6 +267,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     if (!interrupted()) throw e;
   } finally {
     await driver.revertAll().catch(() => undefined);
+    anomalyHalt?.stop();
     observation = observer ? await observer.stop().catch(() => undefined) : undefined;
     await services.stop().catch(() => undefined);
     await proxies.close().catch(() => undefined);

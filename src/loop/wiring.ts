@@ -15,6 +15,7 @@ import type { ErrorRecord } from '../inject/agent/evidence.js';
 import { InjectionEngine } from '../inject/engine.js';
 import { effectiveHealth, probeHealth, readServiceRecords, Supervisor } from '../inject/process/index.js';
 import { ProxyApiClient, ProxyRegistry } from '../inject/proxy/index.js';
+import { anomalyScorerFactory } from '../observe/anomaly/scorer.js';
 import { computeFigures, startObserver } from '../observe/index.js';
 import { analyzeReport, createSourceMapper, RunMetrics, startMetricsServer, writeReports, type MetricsServer, type ReportFormat } from '../report/index.js';
 import { appendRun } from '../store/runs.js';
@@ -190,6 +191,7 @@ export function createRunDeps(a: RunDepsArgs): WiredRun {
       targets,
       figures: (obs, windows, b) => computeFigures(obs, windows, b),
       haltConditions: [...config.safeZones.haltConditions],
+      anomaly: anomalyScorerFactory(),
       checkHealth,
       ledger: a.ledger,
       rng: createRng(config.defaults.seed),

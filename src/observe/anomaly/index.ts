@@ -10,3 +10,4 @@ export { seasonal, seasonalScorer, createSeasonal, detectPeriod, SEASONAL_DEFAUL
 export { isolationForest, isolationForestScorer, createIsolationForest, createIsolationForestMultivariate, IsolationForest, averagePathLength, ISOLATION_FOREST_DEFAULTS, type IsolationForestOptions } from './detectors/isolation-forest.js';
 export { lstm, lstmScorer, createLstm, Lstm, LSTM_DEFAULTS, type LstmOptions } from './detectors/lstm.js';
 export * from './nab/index.js';
+export { anomalyScorerFactory, HALT_PROBATIONARY } from './scorer.js';

@@ -65,6 +65,13 @@ describe('config: loadConfig / parseConfig', () => {
     expect(problemsOf('refactor:\n  minConfidence: 2\n')).toEqual({ code: 'FL_ERR_CONFIG_INVALID', message: expect.stringMatching(/refactor\.minConfidence/) });
   });
 
+  it('halt conditions with a detector: above is a score in (0, 1], only for metrics', () => {
+    const c = parseConfig('safeZones:\n  haltConditions:\n    - { metric: p99LatencyMs, detector: robust-z, above: 0.999 }\n', '/x/faultline.yaml');
+    expect(c.safeZones.haltConditions).toEqual([{ metric: 'p99LatencyMs', detector: 'robust-z', above: 0.999 }]);
+    expect(problemsOf('safeZones:\n  haltConditions:\n    - { metric: p99LatencyMs, detector: robust-z, above: 300 }\n').message).toMatch(/haltConditions\[0\]\.above: with a detector/);
+    expect(problemsOf('safeZones:\n  haltConditions:\n    - { metric: health, detector: ewma, above: 0.9 }\n').message).toMatch(/haltConditions\[0\]\.detector: a detector scores a metric/);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const { code, message } = problemsOf('services:\n  api: [\n');
     expect(code).toBe('FL_ERR_CONFIG_PARSE');
