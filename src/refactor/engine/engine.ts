@@ -128,7 +128,7 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
         continue;
       }
       if (!noVerify) {
-        throw new FaultlineError('FL_ERR_REFACTOR_BASELINE', `the ${spec.name} check fails on the untouched code at ${o.baseCommit.slice(0, 12)}, so it cannot verify any fix (\`${commandLine(spec)}\`, ${r.detail.split('\n')[0]}); make it pass at HEAD, or pass --no-verify to skip it:\n${r.detail}`, {
+        throw new FaultlineError('FL_ERR_REFACTOR_BASELINE', `the ${spec.name} check fails on the untouched code at ${o.baseCommit.slice(0, 12)}, so it cannot verify any fix (\`${commandLine(spec)}\`, ${r.detail.split('\n')[0]}); make it pass at HEAD, set refactor.${spec.kind} in faultline.yaml to a command that does${spec.kind === 'typecheck' ? ' (or to false: no type-check, e.g. when tsconfig.json is not for this code)' : ' (e.g. the tests that run offline)'}, or pass --no-verify to skip it:\n${r.detail}`, {
           context: { check: spec.name, command: commandLine(spec), detail: r.detail },
         });
       }

@@ -12,7 +12,7 @@
  * already a single call of a function (nothing left to extract).
  */
 import { isFunctionLike, skipOuter, uniqueName } from '../ast.js';
-import type { TextEdit } from '../edits.js';
+import { applyEdits, type TextEdit } from '../edits.js';
 import { defineRecipe, type Plan, type RecipeContext, refuse } from '../recipe.js';
 import { typescript, type TS } from '../ts.js';
 
@@ -96,14 +96,13 @@ function plan(ctx: RecipeContext): Plan {
   const info = ls.getEditsForRefactor(file, format, range, 'Extract Symbol', action.name, prefs);
   const changes = info?.edits.flatMap((e) => (e.fileName === file ? e.textChanges : [])) ?? [];
   if (info === undefined || changes.length === 0 || info.edits.some((e) => e.fileName !== file)) return refuse('TypeScript produced no edit for this range');
-  // the name TypeScript chose (newFunction, newFunction_1…) becomes extractName, made unique in the file
-  const chosen = /\b(newFunction(?:_\d+)?)\b/.exec(changes.map((c) => c.newText).join('\n'))?.[1];
+  // the name TypeScript chose (newFunction, or newMethod for a method of the class; _1… when taken) becomes
+  // extractName, made unique in the file: read at the rename location TypeScript gives, else the first one seen
+  const raw = changes.map((c) => ({ start: c.span.start, end: c.span.start + c.span.length, newText: c.newText }));
+  const atRename = info.renameLocation === undefined ? undefined : /^[A-Za-z_$][\w$]*/.exec(applyEdits(ctx.text, raw).slice(info.renameLocation))?.[0];
+  const chosen = atRename ?? /\b(new(?:Function|Method)(?:_\d+)?)\b/.exec(changes.map((c) => c.newText).join('\n'))?.[1];
   const name = uniqueName(ctx.options.extractName, ctx.names());
-  const edits: TextEdit[] = changes.map((c) => ({
-    start: c.span.start,
-    end: c.span.start + c.span.length,
-    newText: chosen === undefined ? c.newText : c.newText.replace(new RegExp(`\\b${chosen}\\b`, 'g'), name),
-  }));
+  const edits: TextEdit[] = raw.map((c) => ({ ...c, newText: chosen === undefined ? c.newText : c.newText.replace(new RegExp(`\\b${chosen}\\b`, 'g'), name) }));
   // TypeScript declares several returned variables with `var`; keep the kind the range declared them with
   const kinds = new Set<string>();
   for (const k of topLevelDeclarations(ctx, range.pos, range.end)) kinds.add(k);

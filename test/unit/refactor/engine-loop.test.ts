@@ -160,6 +160,7 @@ describe('refactor engine: the loop', () => {
     const err = await runEngine({ runId: 'r1', repo: '/repo', baseCommit: 'base', outDir: out, targets: [target({})] }, deps(ws, { testAtBaseFails: true, deleted })).catch((e: unknown) => e);
     expect(isFaultlineError(err, 'FL_ERR_REFACTOR_BASELINE')).toBe(true);
     expect((err as Error).message).toMatch(/the test check fails on the untouched code/);
+    expect((err as Error).message).toMatch(/set refactor\.test in faultline\.yaml/);
     expect(ws.commits).toHaveLength(0);
     expect(ws.disposed).toBe(true);
     expect(deleted).toEqual(['faultline/refactor/r1']);

@@ -63,3 +63,44 @@ function extracted(rows, out) {
     doRefuse(R, `function g(a: number) { return a; }\nfunction f(a: number) {\n  /*@*/g(a);\n}\n`, /already a single call/);
   });
 });
+
+describe('extract-function in a class method', () => {
+  it('names a method TypeScript extracts into the class (a range that uses `this`) extractName, not newMethod', () => {
+    doTest(
+      R,
+      `class Client {
+  constructor() {
+    this.hooks = [];
+  }
+
+  request(config) {
+    const chain = [];
+    /*@*/this.hooks.forEach((h) => {
+      if (h.when(config)) chain.push(h);
+    });
+    return chain;
+  }
+}
+`,
+      `class Client {
+  constructor() {
+    this.hooks = [];
+  }
+
+  request(config) {
+    const chain = [];
+    this.extracted(config, chain);
+    return chain;
+  }
+
+  extracted(config, chain) {
+    this.hooks.forEach((h) => {
+      if (h.when(config)) chain.push(h);
+    });
+  }
+}
+`,
+      { path: 'client.js' },
+    );
+  });
+});
