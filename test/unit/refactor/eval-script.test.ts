@@ -37,7 +37,7 @@ describe('repoName', () => {
   it('reads owner/name from a GitHub URL or a mirror folder', () => {
     expect(repoName('https://github.com/googleapis/gaxios.git\n')).toBe('googleapis/gaxios');
     expect(repoName('git@github.com:axios/axios.git')).toBe('axios/axios');
-    expect(repoName('/work/.mirror/axios+axios/repo')).toBe('axios/axios');
+    expect(repoName('/srv/mirrors/axios+axios/repo')).toBe('axios/axios');
   });
 });
 
