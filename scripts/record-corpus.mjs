@@ -8,12 +8,16 @@
  *   npx tsc -p tsconfig.json && npx tsc -p examples/shop/tsconfig.json
  *   node scripts/record-corpus.mjs --out /tmp/fl-corpus [--phase 15s] [--recovery 20s] [--baseline 20s]
  *        [--cards all|id,id] [--per-run 4] [--repeats 2] [--budget 15m] [--seed 1] [--no-probe] [--keep-profiles]
+ *        [--baseline-jitter 0s]
  *
  * First a probe: one quick loop over every card (1 s holds) finds the cards that cannot run on the example (the
  * error is kept as the reason) and the ones that trip a halt condition (which ends a loop early, so they are
  * drilled last in their run). Then runs of `--per-run` cards each, in a seeded shuffled order, each with its own
  * seed (faultline.yaml's defaults.seed) and free ports, until every card was drilled `--repeats` times or the
  * time budget would be exceeded. `<out>/manifest.json` lists runs, skipped cards and why, and the durations.
+ * `--baseline-jitter D` lengthens each run's baseline by a seeded random 0…D (in 250 ms steps), so the first fault
+ * does not land at the same second of every run: with equal schedules a forecaster can learn the time of the
+ * injection from how long the run has been going, and "warn" of a step fault before it exists.
  * The corpus folder must be outside the repository; faultline observe warn-eval --data <out> reads it.
  */
 import { spawn } from 'node:child_process';
@@ -28,12 +32,12 @@ const EXAMPLE = join(REPO, 'examples', 'shop');
 
 function usage(msg) {
   if (msg) process.stderr.write(`record-corpus: ${msg}\n`);
-  process.stderr.write('usage: node scripts/record-corpus.mjs --out DIR [--phase 15s] [--recovery 20s] [--baseline 20s] [--cards all|a,b] [--per-run 4] [--repeats 2] [--budget 15m] [--seed 1] [--no-probe] [--keep-profiles]\n');
+  process.stderr.write('usage: node scripts/record-corpus.mjs --out DIR [--phase 15s] [--recovery 20s] [--baseline 20s] [--baseline-jitter 0s] [--cards all|a,b] [--per-run 4] [--repeats 2] [--budget 15m] [--seed 1] [--no-probe] [--keep-profiles]\n');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { phase: '15s', recovery: '20s', baseline: '20s', cards: 'all', perRun: 4, repeats: 2, budget: '15m', seed: 1, probe: true, keepProfiles: false };
+  const o = { phase: '15s', recovery: '20s', baseline: '20s', baselineJitter: '0s', cards: 'all', perRun: 4, repeats: 2, budget: '15m', seed: 1, probe: true, keepProfiles: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
@@ -41,6 +45,7 @@ function parseArgs(argv) {
     else if (a === '--phase') o.phase = next();
     else if (a === '--recovery') o.recovery = next();
     else if (a === '--baseline') o.baseline = next();
+    else if (a === '--baseline-jitter') o.baselineJitter = next();
     else if (a === '--cards') o.cards = next();
     else if (a === '--per-run') o.perRun = Number(next());
     else if (a === '--repeats') o.repeats = Number(next());
@@ -180,6 +185,7 @@ async function main() {
   const phaseMs = ms(o.phase);
   const recoveryMs = ms(o.recovery);
   const baselineMs = ms(o.baseline);
+  const baselineJitterMs = ms(o.baselineJitter);
   const budgetMs = ms(o.budget);
   const started = Date.now();
   const say = (line) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
@@ -233,7 +239,9 @@ async function main() {
   for (let r = 0; r < o.repeats; r++) queue.push(...shuffle(cards, rand));
   const runs = [];
   let seed = o.seed;
-  const perRunMs = (n) => baselineMs + n * (phaseMs + recoveryMs + 1500) + 8000;
+  const perRunMs = (n) => baselineMs + baselineJitterMs + n * (phaseMs + recoveryMs + 1500) + 8000;
+  // its own generator, so the card order does not depend on the jitter
+  const jitterRand = rng(o.seed + 7919);
   while (queue.length > 0) {
     const batch = [];
     while (batch.length < o.perRun && queue.length > 0) {
@@ -252,9 +260,10 @@ async function main() {
     if (n < batch.length) queue.unshift(...batch.splice(n));
     seed++;
     const tag = `run-${String(runs.length + 1).padStart(2, '0')}`;
-    say(`${tag}: seed ${seed}, cards ${batch.join(', ')}`);
-    const r = await loop(o, batch, seed, phaseMs, recoveryMs, baselineMs, tag);
-    const entry = { tag, seed, cards: batch, tookMs: r.tookMs, exit: r.code, timedOut: r.timedOut };
+    const runBaselineMs = baselineMs + Math.floor((jitterRand() * baselineJitterMs) / 250) * 250;
+    say(`${tag}: seed ${seed}, baseline ${(runBaselineMs / 1000).toFixed(2)} s, cards ${batch.join(', ')}`);
+    const r = await loop(o, batch, seed, phaseMs, recoveryMs, runBaselineMs, tag);
+    const entry = { tag, seed, baselineMs: runBaselineMs, cards: batch, tookMs: r.tookMs, exit: r.code, timedOut: r.timedOut };
     if (!r.report) {
       entry.error = `no report.json (exit ${r.code}${r.timedOut ? ', timed out' : ''}): ${r.result?.error?.message ?? r.stderr.trim().split('\n').pop()}`;
       say(`  ${entry.error}`);
@@ -287,6 +296,7 @@ async function main() {
     phaseMs,
     recoveryMs,
     baselineMs,
+    baselineJitterMs,
     probes,
     skipped,
     halting: [...halting],

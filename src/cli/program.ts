@@ -19,6 +19,8 @@ import { register as predict } from './commands/predict.js';
 import { register as refactor } from './commands/refactor.js';
 import { register as observe } from './commands/observe.js';
 import { register as observeWatch } from './commands/observe-watch.js';
+import { register as promote } from './commands/promote.js';
+import { register as serve } from './commands/serve.js';
 
 export const EXIT_CODES_HELP = `
 Exit codes: 0 ok · 1 finding (e.g. a halted run) · 2 bad input · 3 blocked gate · 4 refused by a safe zone ·
@@ -37,7 +39,7 @@ export function buildProgram(): Command {
     // before the subcommands are added, so they inherit it: usage errors reach main.ts (exit 2)
     .exitOverride();
   const ctx = () => createContext(program.opts<GlobalOptions>());
-  const registrations: RegisterCommands[] = [core, services, proxy, processFaults, agent, netns, faults, experiment, cards, analyze, predict, refactor, observe, observeWatch, loop, testUnderChaos, report];
+  const registrations: RegisterCommands[] = [core, services, proxy, processFaults, agent, netns, faults, experiment, cards, analyze, predict, refactor, observe, observeWatch, promote, serve, loop, testUnderChaos, report];
   for (const r of registrations) r(program, ctx);
   return program;
 }

@@ -96,5 +96,46 @@ export interface FaultlineConfig {
     recipes?: string[];
     /** recipe options (timeoutMs, retries, …); validated by the refactor stage (docs/reference/recipes.md) */
     options?: Record<string, unknown>;
+    /** characterisation tests of weakly covered functions (absolute coverage path) */
+    characterise?: { enabled: boolean; runs: number; coverage?: string };
   };
+  /** `faultline gate`, `promote`, `rollback`, `serve` (docs/reference/promote.md); paths absolute */
+  promote?: {
+    /** base coverage threshold B, percent */
+    baseCoverage: number;
+    coverage?: string;
+    mutation?: string;
+    audit?: string;
+    modules?: PromoteModuleConfig[];
+    raise: { stepPct: number; decayAfter: number; maxPct: number };
+    watch: {
+      windowMs: number;
+      intervalMs: number;
+      failAfter: number;
+      health?: string;
+      load?: string;
+      ratePerSec: number;
+      maxErrorRate?: number;
+      maxP99LatencyMs?: number;
+      prometheus?: { url: string; query: string; above?: number; below?: number };
+    };
+    rollback: {
+      adapter: 'symlink' | 'kubectl' | 'command';
+      releasesDir: string;
+      current: string;
+      timeoutMs: number;
+      command?: string;
+      kubectl?: { deployment: string; namespace?: string; context?: string; container?: string; binary: string };
+    };
+  };
+}
+
+/** A module of promote.modules: repository-relative folders or files. */
+export interface PromoteModuleConfig {
+  name: string;
+  paths: string[];
+  criticality?: 'critical' | 'high' | 'medium' | 'low' | 'negligible';
+  version?: string;
+  service?: string;
+  routes?: number;
 }

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
-import type { FaultlineConfig, FaultProfileEntry, HaltCondition, ServiceConfig } from './config-types.js';
+import type { FaultlineConfig, FaultProfileEntry, HaltCondition, PromoteModuleConfig, ServiceConfig } from './config-types.js';
 import { parseDurationMs } from './duration.js';
 import { FaultlineError } from './errors.js';
 import { validate, type JsonSchema, type SchemaProblem } from './schema.js';
@@ -150,6 +150,88 @@ export const configSchema: JsonSchema = {
         maxFixes: { type: 'integer', minimum: 1, description: 'fixes attempted per run (default 10)' },
         recipes: { type: 'array', items: { type: 'string' }, description: 'allow-list of recipe ids' },
         options: { type: 'object', description: 'recipe options: timeoutMs, retries, … (validated by the refactor stage)' },
+        characterise: {
+          type: 'object',
+          description: 'characterisation tests: before a fix touches a weakly covered function, pin its behaviour on generated inputs and require the same after',
+          properties: {
+            enabled: { type: 'boolean', default: true },
+            runs: { type: 'integer', minimum: 1, maximum: 10000, default: 100, description: 'generated inputs per function' },
+            coverage: { type: 'string', description: 'istanbul coverage-final.json deciding what is weakly covered (default coverage/coverage-final.json when it exists, else: no test mentions the function)' },
+          },
+        },
+      },
+    },
+    promote: {
+      type: 'object',
+      description: '`faultline gate`, `promote`, `rollback` and `serve`: modules, the base coverage threshold, its raise after rollbacks, the watch window and the rollback adapter (docs/reference/promote.md).',
+      properties: {
+        baseCoverage: { type: 'number', minimum: 0, maximum: 100, default: 80, description: 'base line-coverage threshold B, percent; FIS raises it ×1.10 / ×1.20 and blocks at FIS ≥ 0.8' },
+        coverage: { type: 'string', description: 'coverage report (istanbul coverage-summary.json / coverage-final.json, lcov.info, cobertura XML); default: the first found under coverage/' },
+        mutation: { type: 'string', description: 'Stryker mutation report (mutation.json), shown beside decisions' },
+        audit: { type: 'string', description: 'saved `npm audit --json` output, shown beside decisions' },
+        modules: {
+          type: 'array',
+          description: 'the modules (default: the workspace packages of package.json, else the whole project as one module)',
+          items: {
+            type: 'object',
+            required: ['name'],
+            properties: {
+              name: { type: 'string', minLength: 1 },
+              path: { type: 'string', description: 'folder or file of the module, relative to the project' },
+              paths: { type: 'array', items: { type: 'string' }, description: 'several folders or files' },
+              criticality: { type: 'string', enum: ['critical', 'high', 'medium', 'low', 'negligible'] },
+              version: { type: 'string' },
+              service: { type: 'string', description: 'the service of faultline.yaml that runs this module (restarted on rollback, watched after promotion)' },
+              routes: { type: 'integer', minimum: 0, description: 'HTTP routes that depend on the module' },
+            },
+          },
+        },
+        raise: {
+          type: 'object',
+          default: {},
+          description: 'after a rollback the module needs more coverage: +step points per rollback, one step less after decayAfter successful promotions in a row',
+          properties: {
+            step: { type: 'number', minimum: 0, maximum: 100, default: 5 },
+            decayAfter: { type: 'integer', minimum: 1, default: 3 },
+            max: { type: 'number', minimum: 0, maximum: 100, default: 20 },
+          },
+        },
+        watch: {
+          type: 'object',
+          default: {},
+          description: 'the window after a promotion in which a failing module is rolled back',
+          properties: {
+            window: { ...duration, default: '60s' },
+            interval: { ...duration, default: '1s' },
+            failAfter: { type: 'integer', minimum: 1, default: 2, description: 'consecutive bad samples that fail the window' },
+            health: { type: 'string', pattern: '^https?://', description: 'health URL (default: the service\'s health.http)' },
+            load: { type: 'string', pattern: '^https?://', description: 'URL to send traffic to during the window, measuring error rate and p99 (default: load.url)' },
+            rate: { type: 'number', minimum: 1, default: 20, description: 'requests per second of that traffic' },
+            maxErrorRate: { type: 'number', minimum: 0, maximum: 1, description: 'default steadyState.maxErrorRate' },
+            maxP99Latency: { ...duration, description: 'default steadyState.maxP99Latency' },
+            prometheus: {
+              type: 'object',
+              required: ['url', 'query'],
+              properties: { url: { type: 'string', pattern: '^https?://' }, query: { type: 'string', minLength: 1 }, above: { type: 'number' }, below: { type: 'number' } },
+            },
+          },
+        },
+        rollback: {
+          type: 'object',
+          default: {},
+          properties: {
+            adapter: { type: 'string', enum: ['symlink', 'kubectl', 'command'], default: 'symlink' },
+            releasesDir: { type: 'string', default: 'releases', description: 'symlink: folder of release folders, one per version' },
+            current: { type: 'string', default: 'current', description: 'symlink: the link switched among release folders' },
+            timeout: { ...duration, default: '2m' },
+            command: { type: 'string', description: 'command: run with /bin/sh -c, FAULTLINE_MODULE / _FROM_VERSION / _TO_VERSION / _TO_ARTIFACT / _ACTION in its environment' },
+            kubectl: {
+              type: 'object',
+              required: ['deployment'],
+              properties: { deployment: { type: 'string' }, namespace: { type: 'string' }, context: { type: 'string' }, container: { type: 'string' }, binary: { type: 'string', default: 'kubectl' } },
+            },
+          },
+        },
       },
     },
   },
@@ -250,7 +332,17 @@ interface RawConfig {
   cards: { dirs: string[]; bind: Record<string, string>; loop?: string[] };
   reports: { dir: string; formats: ('json' | 'html' | 'junit')[] };
   metrics?: { listen?: string };
-  refactor?: { test?: string; typecheck?: string | false; checkTimeout: string | number; minConfidence?: number; maxFixes?: number; recipes?: string[]; options?: Record<string, unknown> };
+  refactor?: { test?: string; typecheck?: string | false; checkTimeout: string | number; minConfidence?: number; maxFixes?: number; recipes?: string[]; options?: Record<string, unknown>; characterise?: { enabled: boolean; runs: number; coverage?: string } };
+  promote?: {
+    baseCoverage: number;
+    coverage?: string;
+    mutation?: string;
+    audit?: string;
+    modules?: { name: string; path?: string; paths?: string[]; criticality?: PromoteModuleConfig['criticality']; version?: string; service?: string; routes?: number }[];
+    raise: { step: number; decayAfter: number; max: number };
+    watch: { window: string | number; interval: string | number; failAfter: number; health?: string; load?: string; rate: number; maxErrorRate?: number; maxP99Latency?: string | number; prometheus?: { url: string; query: string; above?: number; below?: number } };
+    rollback: { adapter: 'symlink' | 'kubectl' | 'command'; releasesDir: string; current: string; timeout: string | number; command?: string; kubectl?: { deployment: string; namespace?: string; context?: string; container?: string; binary: string } };
+  };
 }
 
 function urlHostPort(url: string): string {
@@ -266,6 +358,22 @@ function semanticProblems(c: RawConfig): SchemaProblem[] {
     if (h.metric === 'health') out.push({ path: ['safeZones', 'haltConditions', i, 'detector'], message: 'a detector scores a metric series: use errorRate or p99LatencyMs' });
     if (h.above === undefined || !(h.above > 0 && h.above <= 1)) out.push({ path: ['safeZones', 'haltConditions', i, 'above'], message: 'with a detector, above is the anomaly score that halts, between 0 and 1 (e.g. 0.999)' });
     if (h.below !== undefined) out.push({ path: ['safeZones', 'haltConditions', i, 'below'], message: 'with a detector, only above (an anomaly score) applies' });
+  }
+  for (const [i, m] of (c.promote?.modules ?? []).entries()) {
+    if (m.path !== undefined && m.paths !== undefined) out.push({ path: ['promote', 'modules', i, 'paths'], message: 'give path or paths, not both' });
+    if (m.service !== undefined && !Object.prototype.hasOwnProperty.call(c.services ?? {}, m.service)) out.push({ path: ['promote', 'modules', i, 'service'], message: `unknown service "${m.service}"; services are: ${Object.keys(c.services ?? {}).join(', ') || '(none)'}` });
+    if ((c.promote?.modules ?? []).findIndex((o) => o.name === m.name) !== i) out.push({ path: ['promote', 'modules', i, 'name'], message: `module "${m.name}" is listed twice` });
+  }
+  if (c.promote?.rollback?.adapter === 'command' && !c.promote.rollback.command) out.push({ path: ['promote', 'rollback', 'command'], message: 'the command adapter needs a command line' });
+  if (c.promote?.rollback?.adapter === 'kubectl' && !c.promote.rollback.kubectl) out.push({ path: ['promote', 'rollback', 'kubectl'], message: 'the kubectl adapter needs kubectl.deployment' });
+  for (const key of ['health', 'load'] as const) {
+    const v = c.promote?.watch?.[key];
+    if (v === undefined) continue;
+    try {
+      assertLocalTarget(urlHostPort(v), key);
+    } catch (e) {
+      out.push({ path: ['promote', 'watch', key], message: (e as Error).message.replace(/^[^:]*: /, '') });
+    }
   }
   if (c.refactor?.typecheck === (true as unknown)) out.push({ path: ['refactor', 'typecheck'], message: 'give a command line, or false for no type-check (the default is the project\'s tsc when tsconfig.json exists)' });
   const names = new Set(Object.keys(c.services ?? {}));
@@ -377,12 +485,59 @@ function normalize(c: RawConfig, file: string): FaultlineConfig {
             ...(c.refactor.maxFixes !== undefined ? { maxFixes: c.refactor.maxFixes } : {}),
             ...(c.refactor.recipes ? { recipes: c.refactor.recipes } : {}),
             ...(c.refactor.options ? { options: c.refactor.options } : {}),
+            ...(c.refactor.characterise
+              ? { characterise: { enabled: c.refactor.characterise.enabled, runs: c.refactor.characterise.runs, ...(c.refactor.characterise.coverage ? { coverage: resolve(base, c.refactor.characterise.coverage) } : {}) } }
+              : {}),
           },
         }
       : {}),
+    ...(c.promote ? { promote: normalizePromote(c.promote, base) } : {}),
     defaults: { ttlMs: parseDurationMs(c.defaults.ttl), ...(c.defaults.seed !== undefined ? { seed: c.defaults.seed } : {}) },
   };
   return deepFreeze(cfg);
+}
+
+function normalizePromote(p: NonNullable<RawConfig['promote']>, base: string): NonNullable<FaultlineConfig['promote']> {
+  const w = p.watch;
+  const r = p.rollback;
+  return {
+    baseCoverage: p.baseCoverage,
+    ...(p.coverage ? { coverage: resolve(base, p.coverage) } : {}),
+    ...(p.mutation ? { mutation: resolve(base, p.mutation) } : {}),
+    ...(p.audit ? { audit: resolve(base, p.audit) } : {}),
+    ...(p.modules
+      ? {
+          modules: p.modules.map((m) => ({
+            name: m.name,
+            paths: m.paths ?? (m.path !== undefined ? [m.path] : []),
+            ...(m.criticality ? { criticality: m.criticality } : {}),
+            ...(m.version ? { version: m.version } : {}),
+            ...(m.service ? { service: m.service } : {}),
+            ...(m.routes !== undefined ? { routes: m.routes } : {}),
+          })),
+        }
+      : {}),
+    raise: { stepPct: p.raise.step, decayAfter: p.raise.decayAfter, maxPct: p.raise.max },
+    watch: {
+      windowMs: parseDurationMs(w.window),
+      intervalMs: parseDurationMs(w.interval),
+      failAfter: w.failAfter,
+      ...(w.health ? { health: w.health } : {}),
+      ...(w.load ? { load: w.load } : {}),
+      ratePerSec: w.rate,
+      ...(w.maxErrorRate !== undefined ? { maxErrorRate: w.maxErrorRate } : {}),
+      ...(w.maxP99Latency !== undefined ? { maxP99LatencyMs: parseDurationMs(w.maxP99Latency) } : {}),
+      ...(w.prometheus ? { prometheus: w.prometheus } : {}),
+    },
+    rollback: {
+      adapter: r.adapter,
+      releasesDir: resolve(base, r.releasesDir),
+      current: resolve(base, r.current),
+      timeoutMs: parseDurationMs(r.timeout),
+      ...(r.command ? { command: r.command } : {}),
+      ...(r.kubectl ? { kubectl: r.kubectl } : {}),
+    },
+  };
 }
 
 function deepFreeze<T>(o: T): T {

@@ -121,6 +121,23 @@ export const ERROR_CODES = {
   FL_ERR_RULES_DETECTOR: { exit: 2, http: 400, message: 'That anomaly detector has no form as a Prometheus alerting rule.', hint: 'Export rules for robust-z, ewma or windowed-gaussian; the others keep state PromQL cannot hold.' },
   FL_ERR_WARN_CORPUS: { exit: 2, http: 400, message: 'The early-warning corpus is missing, empty or not in faultline\'s recorded-run format.', hint: 'Record one with `node scripts/record-corpus.mjs --out DIR`; the message names the file and the field.' },
   FL_ERR_WARN_MODEL: { exit: 2, http: 400, message: 'An early-warning model file is missing or invalid, or cannot be trained from the data given.', hint: 'Train one with `faultline observe warn-eval --data DIR --save-model FILE`; the message says what is missing.' },
+
+  // promote: modules, coverage and other gate inputs, the release registry, rollback
+  FL_ERR_COVERAGE_REPORT: { exit: 2, http: 400, message: 'A coverage report is missing, of an unknown format, or malformed.', hint: 'Pass an istanbul coverage-summary.json or coverage-final.json, an lcov.info or a cobertura XML (c8 --reporter=json-summary|json|lcov|cobertura writes them); the message names the file and what is wrong.' },
+  FL_ERR_MUTATION_REPORT: { exit: 2, http: 400, message: 'The mutation report is not a Stryker mutation-testing-report-schema JSON.', hint: 'Pass reports/mutation/mutation.json of Stryker (jsonReporter); the message names the field.' },
+  FL_ERR_AUDIT_REPORT: { exit: 2, http: 400, message: 'The dependency audit is not the output of `npm audit --json`.', hint: 'Save it with `npm audit --json > audit.json` (npm 7 or later) and pass that file.' },
+  FL_ERR_MODULE_NOT_FOUND: { exit: 2, http: 404, message: 'No module with that name.', hint: 'Modules are the workspace packages and the promote.modules of faultline.yaml; `faultline gate --json` lists them.' },
+  FL_ERR_RELEASE_NOT_FOUND: { exit: 2, http: 404, message: 'No release of that module (or with that id) in the release registry.', hint: 'Promote one with `faultline promote <module>`; GET /v1/releases lists them.' },
+  FL_ERR_RELEASE_RECORD_INVALID: { exit: 2, http: 400, message: 'A release record is missing a field or has an invalid one.', hint: 'The message names the field.' },
+  FL_ERR_ROLLBACK_NO_PREVIOUS: { exit: 4, http: 409, message: 'There is no earlier stable release to roll back to.', hint: 'A module can be rolled back once it has been promoted at least twice; promote the known-good version first.' },
+  FL_ERR_ROLLBACK_FAILED: { exit: 5, http: 500, message: 'The rollback adapter could not roll the module back.', hint: 'The message shows the adapter\'s command or file operation and its error; the release registry records the failed attempt.' },
+
+  // server: the faultline HTTP API (faultline serve)
+  FL_ERR_API_BODY_TOO_LARGE: { exit: 2, http: 413, message: 'The request body is larger than the API accepts (1 MiB).', hint: 'Send one module or promotion request per call.' },
+  FL_ERR_API_FORBIDDEN: { exit: 2, http: 403, message: 'The API refused a browser call (an Origin it does not allow, or a browser user agent without Origin).', hint: 'Call it from a script or curl; add the dashboard\'s origin to allowedOrigins if a page must call it.' },
+  FL_ERR_API_LISTEN: { exit: 5, http: 500, message: 'The API could not listen on the address.', hint: 'Is the port already in use? Pass --port (0 picks a free one).' },
+  FL_ERR_API_METHOD_NOT_ALLOWED: { exit: 2, http: 405, message: 'The route does not accept that HTTP method.', hint: 'The Allow header lists the methods it accepts; GET /v1 lists every route.' },
+  FL_ERR_API_ROUTE_NOT_FOUND: { exit: 2, http: 404, message: 'No API route with that path.', hint: 'GET /v1 lists the routes (docs/reference/api.md).' },
 } as const satisfies Record<string, { exit: number; http: number; message: string; hint: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

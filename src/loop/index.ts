@@ -352,7 +352,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       { name: 'report', ran: true },
       { name: 'predict', ran: false, note: 'run `faultline predict`' },
       { name: 'refactor', ran: false, note: 'with --refactor' },
-      { name: 'promote', ran: false, note: 'issue #7' },
+      { name: 'promote', ran: false, note: 'with the gate stage' },
     ],
     ...(config.defaults.seed !== undefined ? { seed: config.defaults.seed } : {}),
     ...(baseline ? { baseline } : {}),

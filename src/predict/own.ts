@@ -11,7 +11,7 @@ import { type ChaosEvidence, FILE_FEATURES, fileRows, recentActivity } from './d
 import { iso } from './eval.js';
 import { FEEDBACK_WEIGHT } from './feedback.js';
 import type { ModelKind } from './models/index.js';
-import { failurePoints } from './points.js';
+import { fileProbabilities, failurePoints } from './points.js';
 import { DAY_S, lastCommitTime, type RepoSource } from './repo.js';
 import { type Predictor, type PredictorJson, predictorFromJson, predictorToJson, selectAndTrain } from './train.js';
 
@@ -108,6 +108,15 @@ export async function choosePredictor(src: RepoSource, opts: TrainOptions & { mo
     if (!(e instanceof FaultlineError) || e.code !== 'FL_ERR_PREDICT_HISTORY') throw e;
     return { predictor: readPredictor(DEFAULT_MODEL_PATH).predictor, source: 'default', reason: e.message };
   }
+}
+
+/** predictAtHead plus every file's calibrated probability (what `faultline gate` aggregates per module). */
+export async function predictAtHeadWithFiles(src: RepoSource, p: Predictor, opts: { top?: number; evidence?: readonly ChaosEvidence[] } = {}): Promise<{ points: FailurePoint[]; files: { path: string; probability: number; loc: number }[] }> {
+  const now = lastCommitTime(src.commits) + 1;
+  const analysis = await src.analyzeAt(now);
+  const history = src.historyAt(now);
+  const recent = recentActivity(src.commits, now);
+  return { points: failurePoints(p, analysis, history, { ...opts, recent }), files: fileProbabilities(p, analysis, history, { ...(opts.evidence ? { evidence: opts.evidence } : {}), recent }) };
 }
 
 /** Failure points of the code at the last commit, with history up to it. */

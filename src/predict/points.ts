@@ -71,6 +71,15 @@ export function severityOf(confidence: number, centrality: number): FailurePoint
   return s >= 0.5 ? 'high' : s >= 0.2 ? 'medium' : 'low';
 }
 
+/** The calibrated probability of failure of every analysed file (for module-level scores such as the FIS), riskiest first. */
+export function fileProbabilities(p: Predictor, analysis: CodeAnalysis, history: readonly FileHistory[], opts: Pick<PointsOptions, 'evidence' | 'recent'> = {}): { path: string; probability: number; loc: number }[] {
+  const rows = fileRows(analysis, history, opts.evidence ?? [], opts.recent ? { recent: opts.recent } : {});
+  const feats = p.model.features;
+  return rows
+    .map((r) => ({ path: r.path, probability: p.probability(feats.map((f) => r.x[FILE_FEATURES.indexOf(f)] ?? 0)), loc: r.loc }))
+    .sort((a, b) => b.probability - a.probability || a.path.localeCompare(b.path));
+}
+
 /** Ranks the files of `analysis` with `p` and returns the failure points, riskiest first. */
 export function failurePoints(p: Predictor, analysis: CodeAnalysis, history: readonly FileHistory[], opts: PointsOptions = {}): FailurePoint[] {
   const evidence = opts.evidence ?? [];

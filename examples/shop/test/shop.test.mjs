@@ -27,11 +27,16 @@ function start(file, env) {
   return { child, ready };
 }
 
+/** Stops a service gracefully (SIGTERM: it closes its server and exits, so coverage tools see its run), SIGKILL after 3 s. */
 function stop(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
+    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
   });
 }
 

@@ -6,6 +6,7 @@ import { renderRefactor, summarizeRefactor, type LoopRefactor } from '../../loop
 import { startRunMetrics } from '../../loop/wiring.js';
 import type { CliContext, RegisterCommands } from '../context.js';
 import { onInterrupt } from '../interrupt.js';
+import { loopGate, renderLoopGate, type LoopGate } from './loop-gate.js';
 import { refactorProject } from './refactor.js';
 
 interface LoopFlags {
@@ -16,6 +17,7 @@ interface LoopFlags {
   reportDir?: string;
   metrics?: string;
   refactor?: boolean;
+  gate?: boolean;
 }
 
 /**
@@ -36,9 +38,14 @@ async function refactorStage(c: CliContext, say: (line: string) => void): Promis
   }
 }
 
-function withRefactor(result: LoopResult, refactor: LoopRefactor): LoopResult & { refactor: LoopRefactor } {
+function withRefactor<T extends LoopResult>(result: T, refactor: LoopRefactor): T & { refactor: LoopRefactor } {
   const stages = result.stages.map((st) => (st.name === 'refactor' ? { name: 'refactor', ran: refactor.error === undefined, ...(refactor.error ? { note: refactor.error.code } : {}) } : st));
   return { ...result, stages, refactor };
+}
+
+function withGate<T extends LoopResult>(result: T, gate: LoopGate): T & { gate: LoopGate } {
+  const stages = result.stages.map((st) => (st.name === 'promote' ? { name: 'promote', ran: gate.error === undefined, note: gate.error ? gate.error.code : 'gate decisions' } : st));
+  return { ...result, stages, gate };
 }
 
 export const register: RegisterCommands = (program, ctx) => {
@@ -54,6 +61,7 @@ export const register: RegisterCommands = (program, ctx) => {
     .option('--report-dir <dir>', 'where to write the report (default <stateDir>/runs/<run id>/)')
     .option('--metrics <host:port>', "serve faultline's metrics in the Prometheus format while the loop runs (default: metrics.listen of faultline.yaml)")
     .option('--refactor', 'then fix the project of faultline.yaml (`faultline refactor` on its folder): each fix in a worktree on a new branch, kept only when its tests and the card that exposed it pass; prints, per fix, that card before and after')
+    .option('--no-gate', 'skip the last stage: the gate decisions of the project\'s modules (`faultline gate --run-tests`, before and after the refactor branch)')
     .action(async (o: LoopFlags) => {
       const c = ctx();
       const config = c.config();
@@ -78,8 +86,19 @@ export const register: RegisterCommands = (program, ctx) => {
           signal: interrupt.signal,
         });
         if (result.aborted) process.exitCode = interrupt.signal.aborted ? 130 : 1;
-        if (o.refactor && !result.aborted) {
+        if (!result.aborted && o.gate !== false) {
           // every fault is reverted and the services are down: Ctrl-C now stops the command as it would stop `faultline refactor`
+          interrupt.dispose();
+          await metrics?.close();
+          const project = config.file ? relative(process.cwd(), dirname(config.file)) || '.' : '.';
+          const refactor = o.refactor ? await refactorStage(c, say) : undefined;
+          const exitCode = process.exitCode;
+          const gate = await loopGate(c, say, refactor?.summary && refactor.summary.kept + refactor.summary.unverified > 0 ? refactor.branch : undefined);
+          // the gate's decisions are shown, not a finding of the loop: they do not change its exit code
+          process.exitCode = exitCode;
+          const out = withGate(refactor ? withRefactor(result, refactor) : result, gate);
+          c.print(out, () => [renderTable(out), ...(refactor ? [renderRefactor(refactor, project)] : []), renderLoopGate(gate)].join('\n\n'));
+        } else if (o.refactor && !result.aborted) {
           interrupt.dispose();
           await metrics?.close();
           const refactor = await refactorStage(c, say);

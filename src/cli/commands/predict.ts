@@ -16,7 +16,7 @@ import {
   choosePredictor,
   MODEL_KINDS,
   type ModelKind,
-  predictAtHead,
+  predictAtHeadWithFiles,
   predictorToJson,
   readChaosEvidence,
   type RepoSource,
@@ -199,11 +199,12 @@ export const register: RegisterCommands = (program, ctx) => {
         ...(o.defaultModel ? { useDefault: true } : {}),
       });
       const { predictor: p, source, reason } = chosen;
-      const points = await predictAtHead(repo.source, p, { top, evidence });
+      const { points, files } = await predictAtHeadWithFiles(repo.source, p, { top, evidence });
       const out = { repo: repo.root, head: repo.history.head, model: { source, reason, kind: p.model.kind }, points };
       const file = join(c.stateDir(), 'predictions.json');
       mkdirSync(c.stateDir(), { recursive: true });
-      writeFileSync(file, JSON.stringify({ ...out, at: new Date().toISOString() }, null, 2));
+      // every file's probability too: \`faultline gate\` aggregates them per module (the FIS)
+      writeFileSync(file, JSON.stringify({ ...out, files: files.map((f) => ({ path: f.path, probability: +f.probability.toFixed(6), loc: f.loc })), at: new Date().toISOString() }, null, 2));
       c.print(out, () =>
         [
           `model: ${source} — ${reason}`,

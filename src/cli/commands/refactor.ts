@@ -31,6 +31,7 @@ import {
   worktreeDir,
   writeReport,
 } from '../../refactor/engine/index.js';
+import { type Characteriser, type CoverageMap, createCharacteriser, DEFAULT_CHARACTERISE_RUNS, parseCoverageFinal, readCoverageFinal, seedOf } from '../../refactor/characterise/index.js';
 import { attachExposures, findExperimentFile, fromFailurePoint, fromFindings, fromSmell, readRunFindings } from '../../refactor/engine/sources.js';
 import { resolveRecipeOptions } from '../../refactor/options.js';
 import { findRecipe, RECIPES } from '../../refactor/recipes/index.js';
@@ -214,6 +215,11 @@ export function judgeExperiment(out: { exitCode: number | null; stdout: string }
 
 export interface RefactorFlags {
   repo: string;
+  /** false with --no-characterise */
+  characterise?: boolean;
+  characteriseRuns?: string;
+  coverage?: string;
+  seed?: string;
   minConfidence?: string;
   maxFixes?: string;
   recipes?: string;
@@ -222,6 +228,33 @@ export interface RefactorFlags {
   verify: boolean;
   predictions?: string | false;
   smells: boolean;
+}
+
+/**
+ * The characteriser of a run, or undefined when characterisation is off (--no-characterise, or
+ * refactor.characterise.enabled: false). Coverage: --coverage, else refactor.characterise.coverage, else the
+ * project's coverage/coverage-final.json committed at the base commit, else the one in the working tree (where
+ * c8, nyc and jest write it); without one, a function is weakly covered when no test file mentions its name.
+ */
+async function characteriserOf(root: string, base: string, project: string, o: RefactorFlags, settings: RefactorSettings, runId: string, stateDir: string, notes: string[]): Promise<Characteriser | undefined> {
+  const cs = settings.characterise;
+  if (o.characterise === false || cs?.enabled === false) return undefined;
+  const runs = parseNumber(o.characteriseRuns, '--characterise-runs', 1, 10_000, true) ?? cs?.runs ?? DEFAULT_CHARACTERISE_RUNS;
+  const seed = parseNumber(o.seed, '--seed', 0, 2 ** 31 - 1, true) ?? seedOf(runId);
+  let coverage: { map: CoverageMap; source: string } | undefined;
+  const named = o.coverage !== undefined ? resolve(o.coverage) : cs?.coverage;
+  if (named !== undefined) {
+    if (!existsSync(named)) throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `--coverage: ${named} does not exist; pass the coverage-final.json of c8 --reporter=json, nyc or jest --coverage (or leave it out: then a function no test mentions counts as weakly covered)`, { context: { attribute: 'coverage' } });
+    coverage = { map: readCoverageFinal(named), source: relative(root, named).startsWith('..') ? named : relative(root, named) };
+  } else {
+    const rel = project === '' ? 'coverage/coverage-final.json' : `${project}/coverage/coverage-final.json`;
+    const committed = await gitOps.showFile(root, base, rel);
+    if (committed !== undefined) coverage = { map: parseCoverageFinal(committed, `${rel} at ${base.slice(0, 10)}`), source: `${rel} at ${base.slice(0, 10)}` };
+    else if (existsSync(join(root, rel))) coverage = { map: readCoverageFinal(join(root, rel)), source: rel };
+  }
+  notes.push(`characterisation: weakly covered functions are pinned on ${runs} generated input(s) (seed ${seed}) before a fix and re-checked after; coverage ${coverage ? `from ${coverage.source}` : 'by test names (no coverage report: a function no test file mentions is weakly covered)'}`);
+  // the pinned tests go next to the patches: outside the worktree (no linter or test runner of the project sees them), kept after the run
+  return createCharacteriser({ runId, runs, seed, folder: join(stateDir, 'refactor', runId, 'characterisation'), ...(coverage ? { coverage } : {}) });
 }
 
 /**
@@ -249,8 +282,10 @@ export async function refactorProject(c: CliContext, o: RefactorFlags, progress:
     notes.push(`the working tree has ${changes.tracked.length} uncommitted change(s) and ${untracked.length} untracked file(s): faultline worked from HEAD (${base.slice(0, 12)}) and left them alone`);
   }
 
+  const characteriser = plan.targets.length > 0 ? await characteriserOf(root, base, project, o, settings, runId, stateDir, notes) : undefined;
+
   if (o.dryRun) {
-    return planFixes({ runId, repo: root, baseCommit: base, targets: plan.targets, dropped: plan.dropped, considered: plan.considered, recipeOptions, notes, read: (p) => gitOps.showFile(root, base, p), recipes: findRecipe });
+    return planFixes({ runId, repo: root, baseCommit: base, targets: plan.targets, dropped: plan.dropped, considered: plan.considered, recipeOptions, notes, read: (p) => gitOps.showFile(root, base, p), recipes: findRecipe, ...(characteriser ? { characteriser } : {}) });
   }
 
   const test = await testCommand(root, base, settings, project);
@@ -317,6 +352,7 @@ export async function refactorProject(c: CliContext, o: RefactorFlags, progress:
       runCheck,
       record: (r) => appendRefactor(stateDir, r),
       deleteBranch: (b) => gitOps.deleteBranch(root, b),
+      ...(characteriser ? { characteriser } : {}),
     },
   );
 
@@ -369,6 +405,10 @@ export const register: RegisterCommands = (program, ctx) => {
     .option('--predictions <file>', 'failure points of `faultline predict` (default <stateDir>/predictions.json when it exists)')
     .option('--no-predictions', 'do not read failure points')
     .option('--no-smells', 'do not fix resilience smells (only failure points and recorded runs)')
+    .option('--no-characterise', 'do not pin weakly covered functions before a fix (characterisation tests; on by default, or refactor.characterise.enabled)')
+    .option('--characterise-runs <n>', `generated inputs per characterised function (default ${DEFAULT_CHARACTERISE_RUNS}, or refactor.characterise.runs)`)
+    .option('--coverage <file>', 'istanbul coverage-final.json deciding which functions are weakly covered (< 80 % of their statements ran); default coverage/coverage-final.json when it exists, else: no test file mentions the function')
+    .option('--seed <n>', 'seed of the characterisation inputs (default: derived from the run id; printed in the report)')
     .action(async (o: RefactorFlags) => refactorRun(ctx(), o));
 
   refactor

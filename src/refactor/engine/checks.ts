@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { FaultlineError } from '../../core/errors.js';
 
-export type CheckKind = 'typecheck' | 'test' | 'experiment';
+/** `characterisation`: the pinned behaviour of a weakly covered function (src/refactor/characterise/) */
+export type CheckKind = 'typecheck' | 'test' | 'experiment' | 'characterisation';
 
 export interface CheckSpec {
   name: string;

@@ -6,18 +6,25 @@
  * that check with a loud mark under --no-verify); an experiment is expected to fail there — that is the
  * "violated before" half of the evidence.
  *
- * `planFixes` is the dry run: the same recipe step in memory on the base commit's text, no worktree, no command.
+ * Characterisation (when a `characteriser` is given): before a recipe changes a weakly covered function, its
+ * behaviour on generated inputs is pinned in the worktree; the `characterisation` check then runs first after the
+ * change (it is the cheapest), so a refactoring that changes what the function returns is reverted even when no
+ * test looks at it.
+ *
+ * `planFixes` is the dry run: the same recipe step in memory on the base commit's text, no worktree, no command
+ * (and for characterisation only the decision: which function, and why it would or would not be pinned).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FaultlineError } from '../../core/errors.js';
 import type { RefactorRecord } from '../../store/refactors.js';
+import type { CharacterisationDecision, Characteriser } from '../characterise/characteriser.js';
 import type { RecipeOptions } from '../options.js';
 import { type CheckResult, type CheckSpec, commandLine, type RunCheck, skippedCheck } from './checks.js';
 import { prepareFix, type RecipeLookup } from './fix.js';
 import { FileLocator } from './locations.js';
 import { commitMessage } from './message.js';
-import { type FixReport, type RefactorReport, summarize } from './report.js';
+import { type FixCharacterisation, type FixReport, type RefactorReport, summarize } from './report.js';
 import type { Exposure, RefactorTarget } from './targets.js';
 import type { Workspace } from './workspace.js';
 
@@ -54,6 +61,48 @@ export interface EngineDeps {
   now?(): Date;
   /** deletes the refactor branch when no fix was committed */
   deleteBranch?(branch: string): Promise<void>;
+  /** pins weakly covered functions before a change and checks them after (none: no characterisation) */
+  characteriser?: Characteriser;
+}
+
+function fromDecision(d: CharacterisationDecision): FixCharacterisation {
+  return {
+    characterised: d.characterise,
+    reason: d.reason,
+    ...(d.fn ? { fn: d.fn } : {}),
+    ...(d.coverage ? { coverage: d.coverage } : {}),
+    ...(d.mode ? { mode: d.mode } : {}),
+    decideMs: d.ms,
+  };
+}
+
+/** The characterisation of one fix in the worktree before the change: the decision, the pinned cases and the check, or why not. */
+async function characterise(c: Characteriser, target: RefactorTarget, at: { dir: string; text: string; line: number; col?: number; fixId: string }, recipe: { id: string; category: 'resilience' | 'structural' }, say: (line: string) => void): Promise<{ report: FixCharacterisation; check?: CheckSpec }> {
+  const t0 = performance.now();
+  let d: CharacterisationDecision;
+  try {
+    d = await c.decide({ path: target.path, line: at.line, ...(at.col !== undefined ? { col: at.col } : {}) }, { dir: at.dir, text: at.text }, recipe);
+  } catch (e) {
+    return { report: { characterised: false, reason: `characterisation failed: ${(e as Error).message}`, decideMs: performance.now() - t0 } };
+  }
+  const report = fromDecision(d);
+  if (!d.characterise) {
+    say(`refactor: ${at.fixId} not characterised${d.fn ? ` (${d.fn.name})` : ''}: ${d.reason}`);
+    return { report };
+  }
+  say(`refactor: ${at.fixId} characterising ${d.fn?.name ?? '?'}: ${d.reason}`);
+  const p0 = performance.now();
+  try {
+    const p = await c.pin(d, { dir: at.dir, path: target.path, fixId: at.fixId });
+    if (!p.ok) {
+      say(`refactor: ${at.fixId} not characterised: ${p.reason}`);
+      return { report: { ...report, characterised: false, reason: `not pinned: ${p.reason}`, pinMs: p.ms } };
+    }
+    say(`refactor: ${at.fixId} pinned ${p.pinned.compared} input(s) of ${p.pinned.fn} in ${Math.round(p.pinned.ms)} ms (seed ${p.pinned.seed}${p.pinned.dropped.unstable + p.pinned.dropped.timeout + p.pinned.dropped.crashed > 0 ? `; dropped ${p.pinned.dropped.unstable} unstable, ${p.pinned.dropped.timeout} unsettled, ${p.pinned.dropped.crashed} crashing` : ''})`);
+    return { report: { ...report, pinned: p.pinned, pinMs: p.pinned.ms }, check: p.check };
+  } catch (e) {
+    return { report: { ...report, characterised: false, reason: `characterisation failed: ${(e as Error).message}`, pinMs: performance.now() - p0 } };
+  }
 }
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
@@ -83,7 +132,7 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
   const say = o.progress ?? (() => {});
   const started = now();
   const t0 = performance.now();
-  const timing = { totalMs: 0, recipeMs: 0, checksMs: 0, gitMs: 0, baselineMs: 0 };
+  const timing = { totalMs: 0, recipeMs: 0, checksMs: 0, gitMs: 0, baselineMs: 0, ...(deps.characteriser ? { characteriseMs: 0 } : {}) };
   // the caller may add notes while the run goes on (e.g. when it opens the workspace): read them at the end
   const notes: string[] = [];
   const noVerify = o.noVerify === true;
@@ -168,12 +217,22 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
       const files = [target.path];
       const patch = join(o.outDir, patchName(nn, recipe.id, target.path));
       writeFileSync(patch, prepared.diff);
+      // characterisation pins the function as it is now, before the change
+      let characterisation: FixCharacterisation | undefined;
+      let pinnedCheck: CheckSpec | undefined;
+      if (deps.characteriser) {
+        const c0 = performance.now();
+        const c = await characterise(deps.characteriser, target, { dir: ws.dir, text: prepared.before, line: prepared.location.line, ...(prepared.location.col !== undefined ? { col: prepared.location.col } : {}), fixId: id }, recipe, say);
+        characterisation = c.report;
+        pinnedCheck = c.check;
+        timing.characteriseMs = (timing.characteriseMs ?? 0) + (performance.now() - c0);
+      }
       ws.write(target.path, prepared.after);
 
-      // verify: the usable common checks, then the exposing experiment; stop at the first failure
+      // verify: the pinned behaviour (cheapest), the usable common checks, then the exposing experiment; stop at the first failure
       const checks: CheckResult[] = [];
       const exp = experimentOf.get(target);
-      const specs = [...usable, ...(exp ? [exp] : [])];
+      const specs = [...(pinnedCheck ? [pinnedCheck] : []), ...usable, ...(exp ? [exp] : [])];
       let failed: CheckResult | undefined;
       for (const spec of specs) {
         if (failed) {
@@ -184,6 +243,7 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
         const r = await deps.runCheck(spec);
         timing.checksMs += r.ms;
         checks.push(r);
+        if (spec.kind === 'characterisation' && characterisation) characterisation.recheckMs = r.ms;
         if (!r.ok) failed = r;
       }
       for (const c of baseline) if (c.ok === false && c.kind !== 'experiment') checks.push(skippedCheck(c, `not run: fails on the untouched code (--no-verify)`));
@@ -195,9 +255,9 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
         g = performance.now();
         await ws.restore(files);
         timing.gitMs += performance.now() - g;
-        const reason = `${failed.name} failed after the change: ${failed.detail.split('\n')[0]}`;
+        const reason = failed.kind === 'characterisation' ? `characterisation: ${failed.detail.split('\n')[0]}` : `${failed.name} failed after the change: ${failed.detail.split('\n')[0]}`;
         say(`refactor: ${id} reverted: ${reason}`);
-        fixes.push({ id, nn, target, recipe: recipe.id, recipeTitle: recipe.title, outcome: 'reverted', reason, checks, ...(experiment ? { experiment } : {}), patch, diff: prepared.diff, files, recipeMs });
+        fixes.push({ id, nn, target, recipe: recipe.id, recipeTitle: recipe.title, outcome: 'reverted', reason, checks, ...(experiment ? { experiment } : {}), ...(characterisation ? { characterisation } : {}), patch, diff: prepared.diff, files, recipeMs });
         deps.record?.({ ...base, recipe: recipe.id, outcome: 'reverted', reason, checks: recorded, patch, files });
         continue;
       }
@@ -210,7 +270,7 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
       locator.kept(target.path, prepared.edits);
       const outcome = unverified ? 'unverified' : 'kept';
       say(`refactor: ${id} ${outcome} ${commit.slice(0, 10)}`);
-      fixes.push({ id, nn, target, recipe: recipe.id, recipeTitle: recipe.title, outcome, ...(unverified ? { reason: unverified } : {}), checks, ...(experiment ? { experiment } : {}), commit, patch, diff: prepared.diff, files, recipeMs });
+      fixes.push({ id, nn, target, recipe: recipe.id, recipeTitle: recipe.title, outcome, ...(unverified ? { reason: unverified } : {}), checks, ...(experiment ? { experiment } : {}), ...(characterisation ? { characterisation } : {}), commit, patch, diff: prepared.diff, files, recipeMs });
       deps.record?.({ ...base, recipe: recipe.id, outcome, ...(unverified ? { reason: unverified } : {}), checks: recorded, commit, patch, files });
     }
 
@@ -256,6 +316,10 @@ export interface PlanOptions {
   read(path: string): Promise<string | undefined> | string | undefined;
   recipes: RecipeLookup;
   now?(): Date;
+  /** says which targets would be characterised and why (nothing is run); its files are read from `dir` */
+  characteriser?: Characteriser;
+  /** the folder the characteriser reads imported and test files from (default: `repo`) */
+  dir?: string;
 }
 
 /**
@@ -282,9 +346,18 @@ export async function planFixes(o: PlanOptions): Promise<RefactorReport> {
       fixes.push({ id, nn, target, ...(prepared.recipe ? { recipe: prepared.recipe } : {}), outcome: 'skipped', reason: prepared.reason, checks: [], files: [], recipeMs });
       continue;
     }
+    let characterisation: FixCharacterisation | undefined;
+    if (o.characteriser) {
+      try {
+        const d = await o.characteriser.decide({ path: target.path, line: prepared.location.line, ...(prepared.location.col !== undefined ? { col: prepared.location.col } : {}) }, { dir: o.dir ?? o.repo, text: prepared.before }, prepared.recipe);
+        characterisation = fromDecision(d);
+      } catch (e) {
+        characterisation = { characterised: false, reason: `characterisation failed: ${(e as Error).message}`, decideMs: 0 };
+      }
+    }
     current.set(target.path, prepared.after);
     locator.kept(target.path, prepared.edits);
-    fixes.push({ id, nn, target, recipe: prepared.recipe.id, recipeTitle: prepared.recipe.title, outcome: 'unverified', reason: 'dry run: not applied, not verified', checks: [], diff: prepared.diff, files: [target.path], recipeMs });
+    fixes.push({ id, nn, target, recipe: prepared.recipe.id, recipeTitle: prepared.recipe.title, outcome: 'unverified', reason: 'dry run: not applied, not verified', checks: [], ...(characterisation ? { characterisation } : {}), diff: prepared.diff, files: [target.path], recipeMs });
   }
   const totalMs = performance.now() - t0;
   return {

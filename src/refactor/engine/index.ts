@@ -6,7 +6,7 @@ export { prepareFix, recipesForFailureType, type PreparedFix, type RecipeLookup 
 export * as gitOps from './git.js';
 export { FileLocator } from './locations.js';
 export { commitMessage } from './message.js';
-export { renderMarkdown, renderText, writeReport, type FixReport, type RefactorReport } from './report.js';
+export { characterisationLine, renderMarkdown, renderText, writeReport, type FixCharacterisation, type FixReport, type RefactorReport } from './report.js';
 export { newRunId } from './run-id.js';
 export {
   DEFAULT_MAX_FIXES,

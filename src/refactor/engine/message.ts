@@ -25,6 +25,8 @@ export function measured(c: Pick<CheckResult, 'detail'>): string {
 export function checkLine(c: CheckResult, before?: CheckResult): string {
   if (c.ok === null) return `${c.name}: not run — ${c.detail.split('\n')[0]}`;
   const verdict = c.ok ? 'passed' : 'FAILED';
+  // the pinned behaviour says what it compared: "characterisation: passed, 97 pinned input(s): the same behaviour (0.3 s)"
+  if (c.kind === 'characterisation') return `${c.name}: ${verdict}, ${c.detail.split('\n')[0]} (${secs(c.ms)})`;
   if (c.kind === 'experiment' && before) {
     const was = before.ok === null ? 'not run before the fix' : before.ok ? `held before the fix${measured(before)}` : `violated before the fix${measured(before)}`;
     return `${c.name}: steady state ${was}, ${c.ok ? 'held' : 'violated'} after${measured(c)} (${secs(c.ms)})`;

@@ -6,9 +6,28 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FixOutcome } from '../../store/refactors.js';
+import type { CompareMode, PinnedCharacterisation } from '../characterise/characteriser.js';
+import type { CoverageDecision } from '../characterise/coverage.js';
 import type { CheckKind, CheckResult } from './checks.js';
 import { checkLine, failureLine, measured } from './message.js';
 import { describeTarget, type RefactorTarget } from './targets.js';
+
+/** Whether a fix's function was characterised (pinned before the change, re-checked after), and why (not). */
+export interface FixCharacterisation {
+  characterised: boolean;
+  /** the coverage verdict when characterised; else what made it uncharacterisable or unpinnable */
+  reason: string;
+  fn?: { name: string; line: number; endLine: number; params: string };
+  /** which rule judged the coverage (coverage-file or test-names) and what it found */
+  coverage?: CoverageDecision;
+  mode?: CompareMode;
+  /** the inputs and outcomes recorded before the change (the ones the check compares) */
+  pinned?: PinnedCharacterisation;
+  decideMs: number;
+  pinMs?: number;
+  /** the characterisation check after the change */
+  recheckMs?: number;
+}
 
 export interface FixReport {
   /** `<runId>-<nn>` */
@@ -30,6 +49,8 @@ export interface FixReport {
   files: string[];
   /** time to read, locate, apply the recipe and diff, ms */
   recipeMs: number;
+  /** present when characterisation was on */
+  characterisation?: FixCharacterisation;
 }
 
 export interface RefactorReport {
@@ -49,7 +70,8 @@ export interface RefactorReport {
   fixes: FixReport[];
   dropped: { target: RefactorTarget; reason: string }[];
   summary: { considered: number; attempted: number; kept: number; reverted: number; skipped: number; unverified: number };
-  timing: { totalMs: number; recipeMs: number; checksMs: number; gitMs: number; baselineMs: number };
+  /** characteriseMs: deciding and pinning (the re-checks count in checksMs); present when characterisation was on */
+  timing: { totalMs: number; recipeMs: number; checksMs: number; gitMs: number; baselineMs: number; characteriseMs?: number };
   notes: string[];
   /** `--apply`: how the kept fixes reached the current branch */
   applied?: { branch: string; method: 'fast-forward' | 'cherry-pick'; commits: { fix: string; commit: string }[] };
@@ -100,6 +122,22 @@ export function renderMarkdown(r: RefactorReport): string {
       `| ${f.id} | ${OUTCOME_MARK[f.outcome]}${f.commit ? ` \`${f.commit.slice(0, 10)}\`` : ''} | ${cell(failureLine(f.target))} | ${f.recipe ?? '—'} | ${cell(f.target.evidence.slice(0, 4).join('; ') || '—')} | ${checks}${f.outcome === 'skipped' || !f.reason ? '' : `<br>${cell(f.reason)}`} | ${cell(experimentCell(f))} |`,
     );
   }
+  const characterised = r.fixes.filter((f) => f.characterisation);
+  if (characterised.length > 0) {
+    out.push('', '### Characterisation', '', 'Before a fix touched a weakly covered function, its behaviour on generated inputs was pinned; after the change the same inputs had to give the same outcomes.', '', '| # | function | pinned | why |', '|---|---|---|---|');
+    for (const f of characterised) {
+      const c = f.characterisation as FixCharacterisation;
+      const p = c.pinned;
+      const pinned = p ? `${p.compared} input(s), seed ${p.seed}${p.mode === 'returns' ? ', normal returns only' : ''} (${Math.round(c.pinMs ?? 0)} ms + ${Math.round(c.recheckMs ?? 0)} ms re-check)` : 'no';
+      out.push(`| ${f.id} | ${cell(c.fn ? `${c.fn.name} (${c.fn.params || 'no parameters'})` : '—')} | ${cell(pinned)} | ${cell(c.reason)} |`);
+    }
+    for (const f of characterised) {
+      const p = f.characterisation?.pinned;
+      if (!p) continue;
+      const shown = p.cases.slice(0, 20);
+      out.push('', `<details><summary>${f.id} ${cell(p.fn)}: ${p.compared} pinned case(s)${p.compared > shown.length ? ` (first ${shown.length})` : ''}</summary>`, '', ...shown.map((c) => `- \`${c.call.replace(/`/g, "'")}\` ${c.was.replace(/`/g, "'")}`), '', '</details>');
+    }
+  }
   const withDiff = r.fixes.filter((f) => f.diff && f.outcome !== 'skipped');
   if (withDiff.length > 0) {
     out.push('', '### Changes', '');
@@ -108,6 +146,16 @@ export function renderMarkdown(r: RefactorReport): string {
   if (r.applied) out.push('', `Applied to \`${r.applied.branch}\` by ${r.applied.method}: ${r.applied.commits.map((c) => `\`${c.commit.slice(0, 10)}\``).join(', ')}.`);
   out.push('', `Undo one fix with \`faultline refactor revert <id>\`.`);
   return out.join('\n') + '\n';
+}
+
+/** "characterisation: pinned 97 input(s) of f …" / "would characterise f: …" / "not characterised: …" */
+export function characterisationLine(c: FixCharacterisation, dryRun: boolean): string {
+  const fn = c.fn ? ` ${c.fn.name}` : '';
+  if (dryRun) return c.characterised ? `would characterise${fn}(${c.fn?.params ?? ''}): ${c.reason}` : `would not characterise${fn}: ${c.reason}`;
+  const p = c.pinned;
+  if (!p) return `not characterised${fn}: ${c.reason}`;
+  const dropped = p.dropped.unstable + p.dropped.timeout + p.dropped.crashed;
+  return `characterised${fn}: ${p.compared} input(s) pinned (seed ${p.seed}${dropped > 0 ? `, ${dropped} dropped` : ''}${p.mode === 'returns' ? ', normal returns only' : ''}) in ${Math.round(c.pinMs ?? 0)} ms, re-checked in ${Math.round(c.recheckMs ?? 0)} ms; ${c.reason}`;
 }
 
 /** The terminal summary. */
@@ -123,6 +171,7 @@ export function renderText(r: RefactorReport): string {
     lines.push(`${f.id}  ${(r.dryRun && f.outcome === 'unverified' ? 'WOULD-APPLY' : f.outcome.toUpperCase()).padEnd(11)} ${describeTarget(f.target)} ${f.recipe ?? ''}${f.commit ? ` ${f.commit.slice(0, 10)}` : ''}`);
     if (f.reason && !r.dryRun) lines.push(`      ${f.reason.split('\n')[0]}`);
     if (f.reason && r.dryRun && f.outcome === 'skipped') lines.push(`      ${f.reason.split('\n')[0]}`);
+    if (f.characterisation) lines.push(`      ${characterisationLine(f.characterisation, r.dryRun)}`);
     for (const c of f.checks) lines.push(`      ${checkLine(c, c.kind === 'experiment' ? r.baseline.find((b) => b.name === c.name) : undefined)}`);
     if (f.patch) lines.push(`      patch: ${f.patch}`);
     if (r.dryRun && f.diff) lines.push(f.diff.trimEnd());

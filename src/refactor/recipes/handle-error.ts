@@ -6,8 +6,9 @@
  * caller).
  *
  * Refuses: a catch that falls through to a fallback on purpose (`try { …; return x } catch {} <fallback>`),
- * an empty catch that holds a comment (a documented decision), an empty `catch {}` without a binding and an
- * empty `.catch(() => {})` (deliberate ignores: a rethrow would only remove them), a catch inside an event listener, timer or
+ * an empty catch that holds a comment (a documented decision), any other empty catch (`catch {}` is a deliberate
+ * ignore, and `catch (e) { throw e; }` would be a catch that does nothing — eslint's no-useless-catch — so the fix
+ * is to remove the try/catch or to log, a choice for a person), an empty `.catch(() => {})` (a deliberate ignore), a catch inside an event listener, timer or
  * error-first callback (a rethrow there ends the process), a catch whose binding is a destructuring pattern,
  * and a `.catch(cb)` chain that is neither awaited nor returned (the rethrow would become an unhandled
  * rejection).
@@ -97,6 +98,8 @@ function planCatchClause(ctx: RecipeContext, c: TS.CatchClause): Plan {
   if (stmts.length === 0 && hasComment(ctx.text, c.block, ctx.sf)) return refuse('the empty catch holds a comment: ignoring the error is a documented decision');
   if (stmts.length > 0 && !onlyLogs(stmts, ctx.sf)) return refuse('the catch block does more than log: it handles the error');
   if (stmts.length === 0 && c.variableDeclaration === undefined) return refuse('an empty catch without a binding ignores the error on purpose; a rethrow would only remove the try/catch: decide by hand');
+  // `catch (e) { throw e; }` does nothing the try did not (eslint no-useless-catch): it would only remove the try/catch
+  if (stmts.length === 0) return refuse('an empty catch would only rethrow, a catch that does nothing (eslint no-useless-catch): decide by hand whether the error should propagate (remove the try/catch) or be logged');
   if (fallsThroughToFallback(c)) return refuse('the catch falls through to a fallback after the try on purpose');
   const fn = enclosingFunction(c);
   const escapes = fn && throwEscapes(fn, ctx.sf);

@@ -40,6 +40,20 @@ describe('faultline loop --refactor on the bundled example', () => {
       expect(f.exposedBy, f.at).toBeUndefined();
     }
     expect(shop.git('rev-list', '--count', `${head}..${out.refactor.branch}`)).toBe('6');
+    // the last stage: the gate decisions of the shop's modules at HEAD and on the refactor branch (issue #7),
+    // each side's tests run under coverage in a worktree of its own
+    expect(out.stages.find((s: any) => s.name === 'promote')).toMatchObject({ ran: true });
+    expect(out.gate.error, JSON.stringify(out.gate.error)).toBeUndefined();
+    expect(out.gate.before.rev).toBe(head);
+    expect(out.gate.after.branch).toBe(out.refactor.branch);
+    for (const side of [out.gate.before, out.gate.after]) {
+      expect(side.modules.map((m: any) => m.module)).toEqual(['api', 'pricing-client', 'pricing']);
+      for (const m of side.modules) {
+        expect(m.coverage, `${m.module} coverage`).toBeGreaterThan(50);
+        expect(m.fis).toBeGreaterThanOrEqual(0);
+        expect(['promote', 'insufficient-coverage', 'blocked']).toContain(m.decision);
+      }
+    }
     // the user's tree is untouched
     expect(shop.snapshot()).toEqual(userTree);
     expect(shop.git('rev-parse', 'HEAD')).toBe(head);

@@ -65,6 +65,28 @@ describe('config: loadConfig / parseConfig', () => {
     expect(problemsOf('refactor:\n  minConfidence: 2\n')).toEqual({ code: 'FL_ERR_CONFIG_INVALID', message: expect.stringMatching(/refactor\.minConfidence/) });
   });
 
+  it('promote settings: defaults, modules with path or paths, paths resolved; each problem named with its line', () => {
+    const c = parseConfig('services:\n  api: { command: node api.js }\npromote:\n  modules:\n    - { name: api, path: src/api, service: api, criticality: high }\n    - { name: lib, paths: [src/a.ts, src/b.ts] }\n  watch: { window: 10s, maxP99Latency: 300ms }\n  rollback: { adapter: command, command: ./rollback.sh }\n', '/x/faultline.yaml');
+    expect(c.promote).toEqual({
+      baseCoverage: 80,
+      modules: [
+        { name: 'api', paths: ['src/api'], service: 'api', criticality: 'high' },
+        { name: 'lib', paths: ['src/a.ts', 'src/b.ts'] },
+      ],
+      raise: { stepPct: 5, decayAfter: 3, maxPct: 20 },
+      watch: { windowMs: 10_000, intervalMs: 1000, failAfter: 2, ratePerSec: 20, maxP99LatencyMs: 300 },
+      rollback: { adapter: 'command', command: './rollback.sh', releasesDir: '/x/releases', current: '/x/current', timeoutMs: 120_000 },
+    });
+    expect(problemsOf('promote:\n  modules:\n    - { name: a, path: x, paths: [y] }\n').message).toMatch(/faultline\.yaml:3:\d+ promote\.modules\[0\]\.paths: give path or paths, not both/);
+    expect(problemsOf('promote:\n  modules:\n    - { name: a, service: web }\n').message).toMatch(/promote\.modules\[0\]\.service: unknown service "web"/);
+    expect(problemsOf('promote:\n  modules:\n    - { name: a }\n    - { name: a }\n').message).toMatch(/promote\.modules\[1\]\.name: module "a" is listed twice/);
+    expect(problemsOf('promote:\n  rollback: { adapter: command }\n').message).toMatch(/promote\.rollback\.command: the command adapter needs a command line/);
+    expect(problemsOf('promote:\n  rollback: { adapter: kubectl }\n').message).toMatch(/promote\.rollback\.kubectl/);
+    expect(problemsOf('promote:\n  watch: { health: "http://10.1.2.3/health" }\n').message).toMatch(/promote\.watch\.health/);
+    expect(problemsOf('promote:\n  baseCoverage: 120\n').message).toMatch(/promote\.baseCoverage/);
+    expect(problemsOf('promote:\n  modules:\n    - { name: a, critcality: high }\n').message).toMatch(/promote\.modules\[0\]\.critcality/);
+  });
+
   it('halt conditions with a detector: above is a score in (0, 1], only for metrics', () => {
     const c = parseConfig('safeZones:\n  haltConditions:\n    - { metric: p99LatencyMs, detector: robust-z, above: 0.999 }\n', '/x/faultline.yaml');
     expect(c.safeZones.haltConditions).toEqual([{ metric: 'p99LatencyMs', detector: 'robust-z', above: 0.999 }]);
