@@ -18,7 +18,7 @@ export const BUILTIN_CARDS_DIR = fileURLToPath(new URL('../../../cards/', import
 export const KNOWN_KINDS: Record<FaultLayer, readonly string[]> = {
   proxy: ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'noop', 'loss', 'stall', 'blackhole', 'partition', 'http_status', 'http_abort', 'http_delay', 'http_header', 'http_body'],
   process: ['kill', 'pause', 'cpu', 'memory', 'disk', 'timeskew', 'clockdrift', 'dependency', 'envdrift', 'hidebinary', 'breakmodule'],
-  agent: ['throw', 'null', 'undefined', 'delay', 'block', 'corrupt', 'status', 'abort'],
+  agent: ['throw', 'null', 'undefined', 'delay', 'block', 'corrupt', 'status', 'abort', 'leak'],
   network: ['loss', 'reset', 'bandwidth', 'delay', 'corrupt'],
 };
 

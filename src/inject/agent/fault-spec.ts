@@ -18,6 +18,7 @@ export interface FaultSpec {
 
 const TOP_LEVEL = ['kind', 'target', 'probability', 'ttlMs', 'ttl', 'maxHits', 'seed', 'params', 'actor'];
 const TARGET_KEYS = ['module', 'fn', 'route'];
+export const FN_REQUIRED = 'is required for a function fault (an exported function name such as "fetchPrice" or "Cart.prototype.add"); use target.route for an HTTP route';
 /** setTimeout's limit (about 24.8 days) */
 export const MAX_TTL_MS = 2_147_483_647;
 
@@ -35,7 +36,7 @@ export function parseFaultSpec(body: unknown): FaultSpec {
   if (typeof kind !== 'string' || !(AGENT_FAULT_KINDS as readonly string[]).includes(kind)) {
     throw bad('kind', `expected one of ${AGENT_FAULT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
   }
-  if (!isRecord(body.target)) throw bad('target', 'expected an object: {"module":"lib/price.mjs","fn":"fetchPrice"} or {"route":"GET /items/*"}');
+  if (!isRecord(body.target)) throw bad('target', 'expected an object: {"module":"lib/price.mjs","fn":"fetchPrice"}, {"route":"GET /items/*"}, or {} (the whole process, for leak)');
   for (const k of Object.keys(body.target)) {
     if (!TARGET_KEYS.includes(k)) throw bad(`target.${k}`, `unknown attribute; a target accepts module, fn (a function) or route (an HTTP route)`);
   }
@@ -49,8 +50,11 @@ export function parseFaultSpec(body: unknown): FaultSpec {
     if (!compileRouteMatcher(route)) throw bad('target.route', `expected "METHOD /path" or "/path" (* matches any characters), got ${JSON.stringify(route)}`);
     on = 'route';
     target.route = route.trim();
+  } else if (fn === undefined && module === undefined) {
+    // no function and no route: the whole process (leak); kinds that act on calls refuse it in the runtime
+    on = 'process';
   } else {
-    if (fn === undefined || fn.trim() === '') throw bad('target.fn', 'is required for a function fault (an exported function name such as "fetchPrice" or "Cart.prototype.add"); use target.route for an HTTP route');
+    if (fn === undefined || fn.trim() === '') throw bad('target.fn', FN_REQUIRED);
     on = 'function';
     target.fn = fn.trim();
     if (module !== undefined && module.trim() !== '') target.module = module.trim();

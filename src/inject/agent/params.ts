@@ -1,4 +1,4 @@
-import { parseDurationMs } from '../../core/duration.js';
+import { parseBytes, parseDurationMs } from '../../core/duration.js';
 import { FaultlineError, isFaultlineError } from '../../core/errors.js';
 
 /** Validation helpers for fault attributes; every error names the attribute (`params.ms`). */
@@ -35,6 +35,23 @@ export function optDurationMs(raw: unknown, field: string, maxMs = 2_147_483_647
   }
   if (ms > maxMs) throw bad(field, `must be at most ${maxMs} ms, got ${ms}`);
   return ms;
+}
+
+/** A size in bytes: a number, or a string like "8MiB", "512KiB", "1G" (binary units, as the process faults read them). */
+export function optBytes(raw: unknown, field: string, opts: { min?: number; max?: number } = {}): number | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'number' && typeof raw !== 'string') throw bad(field, `expected bytes or a size like "8MiB", got ${JSON.stringify(raw)}`);
+  let n: number;
+  try {
+    n = parseBytes(raw, field);
+  } catch (e) {
+    if (isFaultlineError(e)) throw bad(field, `expected bytes or a size like "8MiB", got ${JSON.stringify(raw)}`);
+    throw e;
+  }
+  if (!Number.isFinite(n)) throw bad(field, `expected bytes or a size like "8MiB", got ${JSON.stringify(raw)}`);
+  if (opts.min !== undefined && n < opts.min) throw bad(field, `must be at least ${opts.min} bytes, got ${n}`);
+  if (opts.max !== undefined && n > opts.max) throw bad(field, `must be at most ${opts.max} bytes, got ${n}`);
+  return n;
 }
 
 export function optString(raw: unknown, field: string): string | undefined {

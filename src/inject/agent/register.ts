@@ -55,7 +55,8 @@ export interface AgentEvidenceFile {
  * The runtime of a process started with FAULTLINE_AGENT_FAULTS. A fault aimed at an exact function name
  * cannot be armed before that function's module has loaded (the agent refuses an exact name that matches
  * nothing), so it waits, and is armed as soon as a matching function is instrumented. Its TTL counts from
- * the agent's start: a fault whose TTL has passed is never armed. `*` patterns and routes are armed at once.
+ * the agent's start: a fault whose TTL has passed is never armed. `*` patterns, routes and process-wide faults
+ * (leak) are armed at once.
  */
 class StartupRuntime extends AgentRuntime {
   readonly startup: StartupFaultState[];
@@ -66,7 +67,7 @@ class StartupRuntime extends AgentRuntime {
     this.startup = specs.map((spec, index) => ({ index, kind: spec.kind, target: spec.target, state: 'pending' }));
     this.pending = specs.map((spec, i) => ({ spec, st: this.startup[i] as StartupFaultState }));
     for (const p of this.pending.slice()) {
-      if (p.spec.on === 'route' || (p.spec.target.fn ?? '').includes('*')) this.arm(p);
+      if (p.spec.on !== 'function' || (p.spec.target.fn ?? '').includes('*')) this.arm(p);
     }
   }
 

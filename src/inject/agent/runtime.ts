@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { describeTarget, newFaultId, nullLedger, type LedgerSink } from '../../core/fault.js';
 import { createRng, type Rng } from '../../core/rng.js';
 import { ErrorRing, describeThrown, parseStack, type ErrorRecord, type ErrorSource } from './evidence.js';
-import { parseFaultSpec } from './fault-spec.js';
+import { FN_REQUIRED, parseFaultSpec } from './fault-spec.js';
 import { compileModuleMatcher, compileNameMatcher, compileRouteMatcher } from './glob.js';
 import { KINDS } from './kinds/index.js';
 import { OutboundMonitor } from './outbound.js';
@@ -384,6 +384,10 @@ export class AgentRuntime {
   addFault(body: unknown): AgentFault {
     const spec = parseFaultSpec(body);
     const kind = KINDS[spec.kind];
+    if (spec.on === 'process' && !kind.start) throw bad('target.fn', FN_REQUIRED);
+    if (spec.on !== 'process' && kind.start) throw bad('target', `${spec.kind} acts on the whole process; give an empty target ({}) instead of target.${spec.on === 'route' ? 'route' : 'fn'}`);
+    if (spec.on === 'process' && spec.probability !== 1) throw bad('probability', `${spec.kind} acts on the whole process, not per call; leave probability out`);
+    if (spec.on === 'process' && spec.maxHits !== undefined) throw bad('maxHits', `${spec.kind} acts on the whole process, not per call; end it with its TTL or a revert`);
     if (spec.on === 'function' && !kind.call) throw bad('kind', `${spec.kind} applies to HTTP routes only; give target.route ("GET /path") instead of target.fn`);
     if (spec.on === 'route' && !kind.request) throw bad('kind', `${spec.kind} applies to functions only; give target.fn (and target.module) instead of target.route`);
     const moduleMatch = compileModuleMatcher(spec.target.module ?? '*');
@@ -418,6 +422,8 @@ export class AgentRuntime {
       ...(spec.maxHits === undefined ? {} : { maxHits: spec.maxHits }),
       ...(spec.actor === undefined ? {} : { actor: spec.actor }),
     };
+    // a process-wide kind starts now; if it cannot, nothing is left behind
+    const stop = spec.on === 'process' ? kind.start?.({ params, fault, clock: this.clock, logOnce: (key, message) => this.logOnce(key, message) }) : undefined;
     // the TTL is enforced here, inside the target: the fault ends even if its controller is gone
     const timer = this.clock.setTimeout(() => this.endFault(fault.id, 'expired'), spec.ttlMs);
     const fs: FaultState = {
@@ -428,7 +434,10 @@ export class AgentRuntime {
       on: spec.on,
       matchFn,
       matchRoute: (method, path) => route?.match(method, path) ?? false,
-      cancel: () => timer.cancel(),
+      cancel: () => {
+        timer.cancel();
+        stop?.();
+      },
     };
     this.faults.set(fault.id, fs);
     if (spec.on === 'route') this.routeFaults = [...this.routeFaults, fs];

@@ -1,12 +1,13 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Clock } from '../../core/clock.js';
 import type { ActiveFault } from '../../core/fault.js';
 import type { Rng } from '../../core/rng.js';
 
-export type AgentFaultKindName = 'throw' | 'null' | 'undefined' | 'delay' | 'block' | 'corrupt' | 'status' | 'abort';
-export const AGENT_FAULT_KINDS: readonly AgentFaultKindName[] = ['throw', 'null', 'undefined', 'delay', 'block', 'corrupt', 'status', 'abort'];
+export type AgentFaultKindName = 'throw' | 'null' | 'undefined' | 'delay' | 'block' | 'corrupt' | 'status' | 'abort' | 'leak';
+export const AGENT_FAULT_KINDS: readonly AgentFaultKindName[] = ['throw', 'null', 'undefined', 'delay', 'block', 'corrupt', 'status', 'abort', 'leak'];
 
-/** A fault aims at instrumented functions (module + fn) or at HTTP routes (route). */
-export type TargetType = 'function' | 'route';
+/** A fault aims at instrumented functions (module + fn), at HTTP routes (route), or at the whole process (an empty target). */
+export type TargetType = 'function' | 'route' | 'process';
 
 export interface AgentFaultTarget {
   /** module pattern (path suffix or glob); absent = any module */
@@ -82,7 +83,17 @@ export interface RequestContext<P> {
   markInjected(e: Error): void;
 }
 
-/** One fault kind: validation of its params and how it acts on a call and/or a request. */
+/** What a process-wide kind (leak) gets when its fault starts. */
+export interface ProcessContext<P> {
+  params: P;
+  fault: AgentFault;
+  /** the agent's clock: its setTimeout is unref'd, so a running fault never keeps the target alive */
+  clock: Clock;
+  /** one line to stderr, once per key, with the `[faultline-agent]` prefix */
+  logOnce(key: string, message: string): void;
+}
+
+/** One fault kind: validation of its params and how it acts on a call, a request and/or the whole process. */
 export interface AgentFaultKind<P> {
   readonly name: AgentFaultKindName;
   readonly summary: string;
@@ -92,6 +103,8 @@ export interface AgentFaultKind<P> {
   applies?(params: P, rec: FnRecord): boolean;
   call?(c: CallContext<P>): unknown;
   request?(c: RequestContext<P>): boolean;
+  /** a process-wide fault: starts when the fault is added; the function it returns stops it (revert, TTL, end) */
+  start?(c: ProcessContext<P>): () => void;
 }
 
 export interface FaultState {

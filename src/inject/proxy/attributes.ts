@@ -5,7 +5,7 @@ import { FaultlineError } from '../../core/errors.js';
 export const MAX_TIMER_MS = 2_147_483_647;
 
 export type AttributeSpec =
-  | { name: string; type: 'integer'; unit: string; min: number; max: number; default: number; doc: string }
+  | { name: string; type: 'integer'; unit: string; min: number; max: number; default: number; doc: string; omitDefault?: boolean }
   | { name: string; type: 'number'; unit: string; min: number; max: number; default: number; doc: string }
   | { name: string; type: 'string'; default: string; maxLength: number; doc: string; pattern?: RegExp; patternDoc?: string }
   | { name: string; type: 'enum'; values: readonly string[]; default: string; doc: string }
@@ -58,7 +58,8 @@ function one(toxic: string, spec: AttributeSpec, v: unknown): unknown {
 
 /**
  * Validates `input` against the specs, starting from `previous` (an update) or the defaults (a create).
- * Unknown attribute names are refused so typos do not pass silently.
+ * Unknown attribute names are refused so typos do not pass silently. An attribute with `omitDefault` that was
+ * never given is left out (the toxic reads its default), so Toxiproxy's JSON of that toxic is unchanged.
  */
 export function validateAttributes(
   toxic: string,
@@ -82,7 +83,8 @@ export function validateAttributes(
   for (const spec of specs) {
     if (Object.hasOwn(given, spec.name)) out[spec.name] = one(toxic, spec, given[spec.name]);
     else if (previous && Object.hasOwn(previous, spec.name)) out[spec.name] = previous[spec.name];
-    else out[spec.name] = structuredClone(spec.default);
+    // a faultline extension of a Toxiproxy toxic stays out of its JSON until it is set
+    else if (!('omitDefault' in spec && spec.omitDefault === true)) out[spec.name] = structuredClone(spec.default);
   }
   check?.(out);
   return out;

@@ -13,6 +13,8 @@ export interface ToxicEntry {
   ttlMs: number;
   startedAt: number;
   expiresAt: number;
+  /** when it was added, on the toxics' clock (performance.now() ms); a TTL reset or an update keeps it (ramps count from it) */
+  readonly addedAt: number;
   cancelExpiry?: () => void;
 }
 

@@ -30,6 +30,8 @@ export interface SlotSpec {
   active: boolean;
   attributes: unknown;
   state: unknown;
+  /** when the toxic was added to the proxy (performance.now() ms); default: when the slot is made */
+  addedAt?: number;
   create(ctx: ToxicContext<any, any>): ToxicHandler;
   /** stays the last slot (the HTTP layer on the downstream flow) */
   pinTail?: boolean;
@@ -156,6 +158,7 @@ export class Flow {
       attributes: spec.attributes,
       state: spec.state,
       rng: this.owner.rng,
+      addedAt: spec.addedAt ?? performance.now(),
       now: () => performance.now(),
       push: (c) => this.forward(slot, c),
       end: () => this.forwardEnd(slot),

@@ -159,7 +159,7 @@ export class Link implements FlowOwner {
 
   private slotSpec(entry: ToxicEntry, active: boolean): SlotSpec {
     const def = entry.def as StreamToxicDefinition;
-    return { key: entry, name: entry.name, active, attributes: entry.attributes, state: def.createState?.(), create: (ctx) => def.create(ctx) };
+    return { key: entry, name: entry.name, active, attributes: entry.attributes, state: def.createState?.(), addedAt: entry.addedAt, create: (ctx) => def.create(ctx) };
   }
 
   private onError(other: Socket, e: NodeJS.ErrnoException): void {

@@ -2,6 +2,7 @@
  * The proxies and their toxics, usable without HTTP. Every toxic passes the InjectionGuard, carries a TTL the
  * registry enforces itself, and is recorded in the ledger (inject, update, revert, expire, refuse).
  */
+import { performance } from 'node:perf_hooks';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { FaultlineError, isFaultlineError } from '../../core/errors.js';
 import { allowAll, describeTarget, newFaultId, type ActiveFault, type FaultRequest, type FaultTarget, type InjectionGuard, type LedgerAction, type LedgerSink } from '../../core/fault.js';
@@ -264,7 +265,7 @@ export class ProxyRegistry {
   private install(p: Proxy, n: NormalizedToxic): ToxicEntry {
     if (p.toxics.some((t) => t.name === n.name)) throw new FaultlineError('FL_ERR_TOXIC_EXISTS', `toxic already exists: ${n.name}`, { context: { proxy: p.name, toxic: n.name } });
     const now = this.clock.now();
-    const entry: ToxicEntry = { id: newFaultId('tx'), ...n, startedAt: now, expiresAt: now + n.ttlMs };
+    const entry: ToxicEntry = { id: newFaultId('tx'), ...n, startedAt: now, expiresAt: now + n.ttlMs, addedAt: performance.now() };
     const req = this.request(p, entry);
     try {
       this.guard.admit(req, this.activeFaults());

@@ -22,6 +22,8 @@ export interface ToxicContext<A, S = undefined> {
   readonly state: S;
   /** the connection's seeded generator */
   readonly rng: Rng;
+  /** when the toxic was added to the proxy, on the now() clock (ms); kept when the toxic is updated, the same for every connection */
+  readonly addedAt: number;
   now(): number;
   /** hands a chunk to the next toxic (or the destination socket) */
   push(chunk: Chunk): void;

@@ -3,11 +3,12 @@ import { abortKind } from './abort.js';
 import { blockKind } from './block.js';
 import { corruptKind } from './corrupt.js';
 import { delayKind } from './delay.js';
+import { leakKind } from './leak.js';
 import { nullKind, undefinedKind } from './return-value.js';
 import { statusKind } from './status.js';
 import { throwKind } from './throw.js';
 
-/** Every agent fault kind, by name. A kind acts on functions (`call`), routes (`request`) or both. */
+/** Every agent fault kind, by name. A kind acts on functions (`call`), routes (`request`), both, or the whole process (`start`). */
 export const KINDS: Readonly<Record<AgentFaultKindName, AgentFaultKind<unknown>>> = {
   throw: throwKind,
   null: nullKind,
@@ -17,4 +18,5 @@ export const KINDS: Readonly<Record<AgentFaultKindName, AgentFaultKind<unknown>>
   corrupt: corruptKind,
   status: statusKind,
   abort: abortKind,
+  leak: leakKind,
 };

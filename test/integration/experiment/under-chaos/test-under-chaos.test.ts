@@ -158,11 +158,11 @@ describe('FAULTLINE_AGENT_FAULTS in a plain node process', () => {
     const dir = temp();
     const script = `import('${join(FIXTURE, 'lib/cart.mjs')}').then(async (m) => { try { await m.totalWithTax(['a']); console.log('no error'); } catch (e) { console.log('caught', e.message); } })`;
     const ok = spawnSync(process.execPath, ['-e', script], {
-      env: cleanEnv({ NODE_OPTIONS: `--import ${AGENT}`, FAULTLINE_STATE_DIR: dir, FAULTLINE_AGENT_EVIDENCE_DIR: join(dir, 'ev'), FAULTLINE_AGENT_FAULTS: JSON.stringify([{ kind: 'throw', target: { fn: 'fetchPrice' }, ttlMs: 30_000, params: { message: 'armed at start' } }, { kind: 'throw', target: {}, ttlMs: 1 }]) }),
+      env: cleanEnv({ NODE_OPTIONS: `--import ${AGENT}`, FAULTLINE_STATE_DIR: dir, FAULTLINE_AGENT_EVIDENCE_DIR: join(dir, 'ev'), FAULTLINE_AGENT_FAULTS: JSON.stringify([{ kind: 'throw', target: { fn: 'fetchPrice' }, ttlMs: 30_000, params: { message: 'armed at start' } }, { kind: 'throw', target: {}, ttlMs: 30_000 }]) }),
       encoding: 'utf8',
     });
     expect(ok.stdout).toContain('caught armed at start');
-    expect(ok.stderr).toMatch(/\[faultline-agent\] FAULTLINE_AGENT_FAULTS\[1\] is left out: target.fn/);
+    expect(ok.stderr).toMatch(/\[faultline-agent\] FAULTLINE_AGENT_FAULTS\[1\] not armed: target.fn: is required for a function fault/);
     const ev = JSON.parse(readFileSync(join(dir, 'ev', `${ok.pid}.json`), 'utf8'));
     expect(ev.startup[0]).toMatchObject({ state: 'armed', kind: 'throw' });
     expect(ev.errors[0]).toMatchObject({ message: 'armed at start', fn: 'fetchPrice' });
