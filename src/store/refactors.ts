@@ -9,6 +9,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readJsonlLog } from './jsonl.js';
 import { FaultlineError } from '../core/errors.js';
 
 export const REFACTORS_FILE = 'refactors.jsonl';
@@ -110,24 +111,7 @@ export interface RefactorLog {
 
 /** Reads the whole log; a record appended again with the same id replaces the earlier one. */
 export function readRefactorLog(stateDir: string): RefactorLog {
-  const path = join(stateDir, REFACTORS_FILE);
-  const out: RefactorLog = { records: [], skipped: 0 };
-  if (!existsSync(path)) return out;
-  const byId = new Map<string, RefactorRecord>();
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    let r: RefactorRecord | undefined;
-    try {
-      const j = JSON.parse(line) as RefactorRecord;
-      if (j && typeof j === 'object' && typeof j.id === 'string' && typeof j.runId === 'string' && FIX_OUTCOMES.includes(j.outcome)) r = j;
-    } catch {
-      // a torn line
-    }
-    if (r === undefined) out.skipped++;
-    else byId.set(r.id, r);
-  }
-  out.records = [...byId.values()];
-  return out;
+  return readJsonlLog<RefactorRecord>(join(stateDir, REFACTORS_FILE), (j) => typeof j.id === 'string' && typeof j.runId === 'string' && FIX_OUTCOMES.includes(j.outcome));
 }
 
 /** The fixes in the log, filtered. */

@@ -9,6 +9,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readJsonlLog } from './jsonl.js';
 import { FaultlineError } from '../core/errors.js';
 import { GATE_DECISIONS, RELEASE_STATUSES, type ReleaseRecord, type ReleaseStatus } from '../core/promote.js';
 
@@ -67,26 +68,10 @@ export interface ReleaseLog {
 
 /** Reads the whole registry; a release appended again with the same id replaces the earlier one. */
 export function readReleaseLog(stateDir: string): ReleaseLog {
-  const path = join(stateDir, RELEASES_FILE);
-  const out: ReleaseLog = { records: [], skipped: 0 };
-  if (!existsSync(path)) return out;
-  const byId = new Map<string, ReleaseRecord>();
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    let r: ReleaseRecord | undefined;
-    try {
-      const j = JSON.parse(line) as ReleaseRecord;
-      if (j && typeof j === 'object' && isNonEmpty(j.id) && isNonEmpty(j.module) && RELEASE_STATUSES.includes(j.status) && isIso(j.at)) r = j;
-    } catch {
-      // a torn line
-    }
-    if (r === undefined) out.skipped++;
-    else byId.set(r.id, r);
-  }
-  const order = [...byId.values()];
+  const log = readJsonlLog<ReleaseRecord>(join(stateDir, RELEASES_FILE), (j) => isNonEmpty(j.id) && isNonEmpty(j.module) && RELEASE_STATUSES.includes(j.status) && isIso(j.at));
   // stable sort: equal times keep the order in which the ids first appeared
-  out.records = order.map((r, i) => ({ r, i, t: Date.parse(r.at) })).sort((a, b) => a.t - b.t || a.i - b.i).map((x) => x.r);
-  return out;
+  const records = log.records.map((r, i) => ({ r, i, t: Date.parse(r.at) })).sort((a, b) => a.t - b.t || a.i - b.i).map((x) => x.r);
+  return { records, skipped: log.skipped };
 }
 
 export interface ReleaseQuery {
