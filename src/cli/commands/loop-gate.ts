@@ -120,7 +120,7 @@ export function renderLoopGate(g: LoopGate): string {
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
     lines.push(...rows.map((row) => '  ' + row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()));
-    for (const n of [...g.before.notes, ...(g.after?.notes ?? [])]) lines.push(`  note: ${n.split('\n')[0]}`);
+    for (const n of new Set([...g.before.notes, ...(g.after?.notes ?? [])].map((x) => x.split('\n')[0]))) lines.push(`  note: ${n}`);
   }
   if (g.error) lines.push(`gate: not run — ${g.error.code}: ${g.error.message.split('\n')[0]}`);
   return lines.join('\n');
