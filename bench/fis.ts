@@ -79,7 +79,7 @@ function coverageSummaryJson(): string {
     const covered = Math.floor(total * (0.6 + 0.4 * rng.next()));
     lt += total;
     lc += covered;
-    entries.push([`/home/ci/work/repo/${f.path}`, { lines: metric(total, covered), statements: metric(total + 5, covered + 3), functions: metric(10, 8), branches: metric(20, 14) }]);
+    entries.push([`/srv/repo/${f.path}`, { lines: metric(total, covered), statements: metric(total + 5, covered + 3), functions: metric(10, 8), branches: metric(20, 14) }]);
   }
   out.total = { lines: metric(lt, lc), statements: metric(lt, lc), functions: metric(10 * files.length, 8 * files.length), branches: metric(20 * files.length, 14 * files.length) };
   for (const [k, v] of entries) out[k] = v;

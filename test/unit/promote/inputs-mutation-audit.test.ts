@@ -54,10 +54,10 @@ describe('Stryker mutation report', () => {
       projectRoot: '/ci/checkout',
       files: {
         '/ci/checkout/src/a.ts': { language: 'typescript', source: '', mutants: [{ id: '1', mutatorName: 'X', location: {}, status: 'Killed' }] },
-        '/work/repo/src/b.ts': { language: 'typescript', source: '', mutants: [] },
+        '/srv/repo/src/b.ts': { language: 'typescript', source: '', mutants: [] },
       },
     });
-    const r = parseMutationReport(abs, { source: 'm.json', root: '/work/repo' });
+    const r = parseMutationReport(abs, { source: 'm.json', root: '/srv/repo' });
     expect(r.files.map((f) => f.path)).toEqual(['src/a.ts', 'src/b.ts']);
   });
 
