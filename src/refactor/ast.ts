@@ -1,78 +1,28 @@
 /**
- * AST helpers the recipes share: finding the node a location points at, functions and their async-ness,
- * module bindings (which local name came from which package), names in use, expressions without side effects.
+ * AST helpers the recipes share: finding the node a location points at, names in use, expressions without
+ * side effects, where a throw escapes to. The helpers every stage shares (functions and their async-ness,
+ * walking, module bindings) come from the language layer (src/lang/ast.ts) and are re-exported here.
  */
+import { type FunctionLike, outerParent, skipOuter, walk } from '../lang/ast.js';
+import { LISTENER_METHODS } from '../lang/patterns.js';
 import { typescript, type TS } from './ts.js';
 
-export type FunctionLike =
-  | TS.FunctionDeclaration
-  | TS.MethodDeclaration
-  | TS.ConstructorDeclaration
-  | TS.GetAccessorDeclaration
-  | TS.SetAccessorDeclaration
-  | TS.ArrowFunction
-  | TS.FunctionExpression;
-
-export function isFunctionLike(n: TS.Node): n is FunctionLike {
-  const t = typescript();
-  return (
-    t.isFunctionDeclaration(n) ||
-    t.isMethodDeclaration(n) ||
-    t.isConstructorDeclaration(n) ||
-    t.isGetAccessorDeclaration(n) ||
-    t.isSetAccessorDeclaration(n) ||
-    t.isArrowFunction(n) ||
-    t.isFunctionExpression(n)
-  );
-}
-
-/** Strips parentheses, type assertions and non-null assertions. */
-export function skipOuter(e: TS.Expression): TS.Expression {
-  const t = typescript();
-  for (;;) {
-    if (t.isParenthesizedExpression(e) || t.isAsExpression(e) || t.isSatisfiesExpression(e) || t.isNonNullExpression(e) || t.isTypeAssertionExpression(e)) e = e.expression;
-    else return e;
-  }
-}
-
-/** The parent, skipping parentheses and type assertions around the node. */
-export function outerParent(node: TS.Node): { node: TS.Node; parent: TS.Node } {
-  const t = typescript();
-  let cur = node;
-  let p = node.parent;
-  while (t.isParenthesizedExpression(p) || t.isAsExpression(p) || t.isSatisfiesExpression(p) || t.isNonNullExpression(p) || t.isTypeAssertionExpression(p)) {
-    cur = p;
-    p = p.parent;
-  }
-  return { node: cur, parent: p };
-}
-
-/** The nearest function-like ancestor (not the node itself). */
-export function enclosingFunction(node: TS.Node): FunctionLike | undefined {
-  for (let p = node.parent; p; p = p.parent) if (isFunctionLike(p)) return p;
-  return undefined;
-}
-
-export function isAsync(fn: FunctionLike): boolean {
-  const t = typescript();
-  return (t.getCombinedModifierFlags(fn) & t.ModifierFlags.Async) !== 0;
-}
-
-/** Is `node` inside `ancestor` (or the same node)? */
-export function within(node: TS.Node, ancestor: TS.Node): boolean {
-  for (let p: TS.Node | undefined = node; p; p = p.parent) if (p === ancestor) return true;
-  return false;
-}
-
-/** Every node of the tree in document order (parents before children). */
-export function walk(root: TS.Node, visit: (n: TS.Node) => void): void {
-  const t = typescript();
-  const go = (n: TS.Node): void => {
-    visit(n);
-    t.forEachChild(n, go);
-  };
-  go(root);
-}
+export {
+  type Binding,
+  calleeName,
+  enclosingFunction,
+  type FunctionLike,
+  isAsync,
+  isFunctionLike,
+  moduleBindings,
+  moduleRef,
+  type ModuleRef,
+  outerParent,
+  requiredModule,
+  skipOuter,
+  walk,
+  within,
+} from '../lang/ast.js';
 
 /** Nodes matching `pred` whose first token starts at `offset` (outermost first). */
 export function nodesStartingAt<T extends TS.Node>(sf: TS.SourceFile, offset: number, pred: (n: TS.Node) => n is T): T[] {
@@ -104,97 +54,6 @@ export function nodesOnLine<T extends TS.Node>(sf: TS.SourceFile, line0: number,
   };
   go(sf);
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Module bindings
-
-/** Where a local name came from: `module` (without `node:`) and the export (`*`, `default`, or a named export). */
-export interface Binding {
-  module: string;
-  name: string;
-  /** the declaration that introduced it */
-  decl: TS.Node;
-}
-
-function normalizeModule(spec: string): string {
-  return spec.startsWith('node:') ? spec.slice(5) : spec;
-}
-
-/** `require('m')` / `await import('m')` → 'm' */
-export function requiredModule(e: TS.Expression): string | undefined {
-  const t = typescript();
-  e = skipOuter(e);
-  if (t.isAwaitExpression(e)) e = skipOuter(e.expression);
-  if (!t.isCallExpression(e) || e.arguments.length !== 1) return undefined;
-  const arg = e.arguments[0] as TS.Expression;
-  if (!t.isStringLiteralLike(arg)) return undefined;
-  if (t.isIdentifier(e.expression) && e.expression.text === 'require') return normalizeModule(arg.text);
-  if (e.expression.kind === t.SyntaxKind.ImportKeyword) return normalizeModule(arg.text);
-  return undefined;
-}
-
-/** The module bindings of a file: imports, `import x = require()`, `const x = require()` (any depth). */
-export function moduleBindings(sf: TS.SourceFile): Map<string, Binding> {
-  const t = typescript();
-  const out = new Map<string, Binding>();
-  walk(sf, (node) => {
-    if (t.isImportDeclaration(node) && t.isStringLiteral(node.moduleSpecifier)) {
-      const clause = node.importClause;
-      if (!clause || clause.isTypeOnly) return;
-      const module = normalizeModule(node.moduleSpecifier.text);
-      if (clause.name) out.set(clause.name.text, { module, name: 'default', decl: node });
-      const nb = clause.namedBindings;
-      if (nb && t.isNamespaceImport(nb)) out.set(nb.name.text, { module, name: '*', decl: node });
-      if (nb && t.isNamedImports(nb)) for (const el of nb.elements) if (!el.isTypeOnly) out.set(el.name.text, { module, name: (el.propertyName ?? el.name).text, decl: node });
-    } else if (t.isImportEqualsDeclaration(node) && t.isExternalModuleReference(node.moduleReference) && t.isStringLiteral(node.moduleReference.expression)) {
-      out.set(node.name.text, { module: normalizeModule(node.moduleReference.expression.text), name: '*', decl: node });
-    } else if (t.isVariableDeclaration(node) && node.initializer) {
-      let init = skipOuter(node.initializer);
-      let member: string | undefined;
-      if (t.isPropertyAccessExpression(init)) {
-        member = init.name.text;
-        init = init.expression;
-      }
-      const module = requiredModule(init);
-      if (module === undefined) return;
-      if (t.isIdentifier(node.name)) out.set(node.name.text, { module, name: member ?? '*', decl: node });
-      else if (t.isObjectBindingPattern(node.name) && member === undefined) {
-        for (const el of node.name.elements) {
-          if (!t.isIdentifier(el.name) || el.dotDotDotToken) continue;
-          const prop = el.propertyName ? (t.isIdentifier(el.propertyName) || t.isStringLiteral(el.propertyName) ? el.propertyName.text : undefined) : el.name.text;
-          if (prop !== undefined) out.set(el.name.text, { module, name: prop, decl: node });
-        }
-      }
-    }
-  });
-  return out;
-}
-
-/** A callee traced to a module: `http.request` → {module: 'http', members: ['request']}. */
-export interface ModuleRef {
-  module: string;
-  members: string[];
-  binding?: Binding;
-}
-
-export function moduleRef(e: TS.Expression, bindings: ReadonlyMap<string, Binding>): ModuleRef | undefined {
-  const t = typescript();
-  const members: string[] = [];
-  e = skipOuter(e);
-  while (t.isPropertyAccessExpression(e)) {
-    members.unshift(e.name.text);
-    e = skipOuter(e.expression);
-  }
-  let b: Binding | undefined;
-  if (t.isIdentifier(e)) b = bindings.get(e.text);
-  else {
-    const m = requiredModule(e);
-    if (m !== undefined) return { module: m, members };
-  }
-  if (!b) return undefined;
-  if (b.name !== '*' && b.name !== 'default') members.unshift(b.name);
-  return { module: b.module, members, binding: b };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -286,7 +145,6 @@ export function boundNames(name: TS.BindingName): string[] {
   return out;
 }
 
-const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
 const TIMERS = /^(setTimeout|setInterval|setImmediate|queueMicrotask|process\.nextTick)$/;
 
 /**

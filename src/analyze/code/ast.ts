@@ -1,49 +1,29 @@
 /**
- * Shared AST helpers for metrics and smells: which functions are measured on their own ("units") and how
- * they are named, locations, and the module bindings of a file (which local name came from which package).
+ * AST helpers for metrics and smells: which functions are measured on their own ("units") and how they are
+ * named, and object-literal keys. The helpers every stage shares (functions, locations, module bindings) come
+ * from the language layer (src/lang/ast.ts) and are re-exported here.
  */
+import { enclosingFunction, type FunctionLike, isFunctionLike, lineOf, propertyNameText, skipOuter } from '../../lang/ast.js';
 import { typescript, type TS } from './ts.js';
 
-export type FunctionLike =
-  | TS.FunctionDeclaration
-  | TS.MethodDeclaration
-  | TS.ConstructorDeclaration
-  | TS.GetAccessorDeclaration
-  | TS.SetAccessorDeclaration
-  | TS.ArrowFunction
-  | TS.FunctionExpression;
-
-export function isFunctionLike(n: TS.Node): n is FunctionLike {
-  const t = typescript();
-  return (
-    t.isFunctionDeclaration(n) ||
-    t.isMethodDeclaration(n) ||
-    t.isConstructorDeclaration(n) ||
-    t.isGetAccessorDeclaration(n) ||
-    t.isSetAccessorDeclaration(n) ||
-    t.isArrowFunction(n) ||
-    t.isFunctionExpression(n)
-  );
-}
-
-/** 1-based line and column of a node's first token. */
-export function position(sf: TS.SourceFile, node: TS.Node): { line: number; col: number } {
-  const lc = sf.getLineAndCharacterOfPosition(node.getStart(sf));
-  return { line: lc.line + 1, col: lc.character + 1 };
-}
-
-export function lineOf(sf: TS.SourceFile, pos: number): number {
-  return sf.getLineAndCharacterOfPosition(pos).line + 1;
-}
-
-/** The text of a property name: `x`, `#x`, `'x'` → x, `[Symbol.iterator]`. */
-export function propertyNameText(sf: TS.SourceFile, name: TS.PropertyName): string {
-  const t = typescript();
-  if (t.isIdentifier(name) || t.isPrivateIdentifier(name) || t.isStringLiteral(name) || t.isNumericLiteral(name) || t.isNoSubstitutionTemplateLiteral(name)) {
-    return name.text;
-  }
-  return name.getText(sf);
-}
+export {
+  addBindings,
+  type Binding,
+  calleeName,
+  enclosingFunction,
+  type FunctionLike,
+  isFunctionLike,
+  lineOf,
+  moduleBindings,
+  moduleRef,
+  type ModuleRef,
+  position,
+  propertyNameText,
+  requiredModule,
+  skipOuter,
+  walk,
+  within,
+} from '../../lang/ast.js';
 
 function className(cls: TS.ClassLikeDeclaration): string {
   const t = typescript();
@@ -109,10 +89,7 @@ export function ownName(sf: TS.SourceFile, fn: FunctionLike): string | undefined
 }
 
 /** The nearest function-like ancestor (not the node itself). */
-export function parentFunction(node: TS.Node): FunctionLike | undefined {
-  for (let p = node.parent; p; p = p.parent) if (isFunctionLike(p)) return p;
-  return undefined;
-}
+export const parentFunction: (node: TS.Node) => FunctionLike | undefined = enclosingFunction;
 
 /** Is this function measured on its own (it has a name, or no function around it)? */
 export function isUnit(sf: TS.SourceFile, fn: FunctionLike): boolean {
@@ -133,105 +110,6 @@ export function unitName(sf: TS.SourceFile, fn: FunctionLike): string {
 export function enclosingName(sf: TS.SourceFile, node: TS.Node): string | undefined {
   const u = enclosingUnit(sf, node);
   return u === undefined ? undefined : unitName(sf, u);
-}
-
-/** Strips parentheses and type assertions. */
-export function skipOuter(e: TS.Expression): TS.Expression {
-  const t = typescript();
-  for (;;) {
-    if (t.isParenthesizedExpression(e) || t.isAsExpression(e) || t.isSatisfiesExpression(e) || t.isNonNullExpression(e) || t.isTypeAssertionExpression(e)) e = e.expression;
-    else return e;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Module bindings
-
-/** Where a local name came from: `module` (without `node:`), and the export (`*` for the whole module, `default`, or a named export). */
-export interface Binding {
-  module: string;
-  name: string;
-}
-
-function normalizeModule(spec: string): string {
-  return spec.startsWith('node:') ? spec.slice(5) : spec;
-}
-
-/** `require('m')` → 'm' */
-export function requiredModule(e: TS.Expression): string | undefined {
-  const t = typescript();
-  e = skipOuter(e);
-  if (t.isAwaitExpression(e)) e = skipOuter(e.expression);
-  if (!t.isCallExpression(e) || e.arguments.length !== 1) return undefined;
-  const arg = e.arguments[0] as TS.Expression;
-  if (!t.isStringLiteralLike(arg)) return undefined;
-  if (t.isIdentifier(e.expression) && e.expression.text === 'require') return normalizeModule(arg.text);
-  if (e.expression.kind === t.SyntaxKind.ImportKeyword) return normalizeModule(arg.text);
-  return undefined;
-}
-
-/** Adds the bindings one declaration introduces (imports, `import x = require()`, `const x = require()`). */
-export function addBindings(node: TS.Node, out: Map<string, Binding>): void {
-  const t = typescript();
-  if (t.isImportDeclaration(node) && t.isStringLiteral(node.moduleSpecifier)) {
-    const clause = node.importClause;
-    if (!clause || clause.isTypeOnly) return;
-    const module = normalizeModule(node.moduleSpecifier.text);
-    if (clause.name) out.set(clause.name.text, { module, name: 'default' });
-    const nb = clause.namedBindings;
-    if (nb && t.isNamespaceImport(nb)) out.set(nb.name.text, { module, name: '*' });
-    if (nb && t.isNamedImports(nb)) {
-      for (const el of nb.elements) if (!el.isTypeOnly) out.set(el.name.text, { module, name: (el.propertyName ?? el.name).text });
-    }
-    return;
-  }
-  if (t.isImportEqualsDeclaration(node) && t.isExternalModuleReference(node.moduleReference) && t.isStringLiteral(node.moduleReference.expression)) {
-    out.set(node.name.text, { module: normalizeModule(node.moduleReference.expression.text), name: '*' });
-    return;
-  }
-  if (t.isVariableDeclaration(node) && node.initializer) {
-    let init = skipOuter(node.initializer);
-    let member: string | undefined;
-    if (t.isPropertyAccessExpression(init)) {
-      member = init.name.text;
-      init = init.expression;
-    }
-    const module = requiredModule(init);
-    if (module === undefined) return;
-    if (t.isIdentifier(node.name)) out.set(node.name.text, { module, name: member ?? '*' });
-    else if (t.isObjectBindingPattern(node.name) && member === undefined) {
-      for (const el of node.name.elements) {
-        if (!t.isIdentifier(el.name) || el.dotDotDotToken) continue;
-        const prop = el.propertyName ? (t.isIdentifier(el.propertyName) || t.isStringLiteral(el.propertyName) ? el.propertyName.text : undefined) : el.name.text;
-        if (prop !== undefined) out.set(el.name.text, { module, name: prop });
-      }
-    }
-  }
-}
-
-/** A callee traced to a module: `http.request` → {module: 'http', members: ['request']}. */
-export interface ModuleRef {
-  module: string;
-  members: string[];
-}
-
-export function moduleRef(e: TS.Expression, bindings: ReadonlyMap<string, Binding>): ModuleRef | undefined {
-  const t = typescript();
-  const members: string[] = [];
-  e = skipOuter(e);
-  while (t.isPropertyAccessExpression(e)) {
-    members.unshift(e.name.text);
-    e = skipOuter(e.expression);
-  }
-  let b: Binding | undefined;
-  if (t.isIdentifier(e)) b = bindings.get(e.text);
-  else {
-    const m = requiredModule(e);
-    if (m !== undefined) b = { module: m, name: '*' };
-  }
-  if (!b) return undefined;
-  if (b.name !== '*' && b.name !== 'default') members.unshift(b.name);
-  return { module: b.module, members };
 }
 
 /** Property names of an object literal; undefined when it has a spread (its keys are unknown). */

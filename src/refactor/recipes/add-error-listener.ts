@@ -16,84 +16,22 @@
  * `pipeline`/`finished`, one that leaves the function (returned, stored, passed on: the receiver may listen),
  * and an EventEmitter nobody here emits 'error' on.
  */
-import { enclosingFunction, isPure, moduleRef, skipOuter, within } from '../ast.js';
+import { enclosingFunction, isPure, within } from '../ast.js';
+import { emitsErrorOn, type StreamCreation, streamCreation, type StreamFate, streamFate } from '../../lang/patterns.js';
 import { defineRecipe, type Plan, type RecipeContext, refuse } from '../recipe.js';
 import { indentAt, lineBounds, quoted, semi } from '../style.js';
 import { typescript, type TS } from '../ts.js';
 
-const LISTEN = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
-const CHAINABLE = new Set(['setEncoding', 'setTimeout', 'setNoDelay', 'setKeepAlive', 'resume', 'pause']);
-const SAFE_WRAPPERS = new Set(['pipeline', 'finished', 'eos', 'pump']);
 const CALLBACK_PARAMS = /^(next|callback|cb|done)$/;
 
-type Fate = { kind: 'handled'; how: string } | { kind: 'escapes' } | { kind: 'inline'; pipeTo?: TS.Expression } | { kind: 'variable'; name: string; stmt: TS.Statement };
+type Fate = Exclude<StreamFate, { kind: 'variable' }> | { kind: 'variable'; name: string; stmt: TS.Statement };
 
-function calleeName(c: TS.CallExpression): string | undefined {
-  const t = typescript();
-  const e = skipOuter(c.expression);
-  if (t.isIdentifier(e)) return e.text;
-  if (t.isPropertyAccessExpression(e)) return e.name.text;
-  return undefined;
-}
-
-function isErrorListener(c: TS.CallExpression): boolean {
-  const t = typescript();
-  const e = skipOuter(c.expression);
-  const a0 = c.arguments[0];
-  return t.isPropertyAccessExpression(e) && LISTEN.has(e.name.text) && a0 !== undefined && t.isStringLiteralLike(a0) && a0.text === 'error';
-}
-
-/** Follows a value up through chained calls to where it ends. */
+/** Follows a value up through chained calls to where it ends (the fate missing-error-listener sees too). */
 function fateOf(created: TS.Expression): Fate {
-  const t = typescript();
-  let cur: TS.Expression = created;
-  let pipeTo: TS.Expression | undefined;
-  for (;;) {
-    let p: TS.Node = cur.parent;
-    while (t.isParenthesizedExpression(p) || t.isAsExpression(p) || t.isNonNullExpression(p)) {
-      cur = p as TS.Expression;
-      p = p.parent;
-    }
-    if (t.isPropertyAccessExpression(p) && p.expression === cur && t.isCallExpression(p.parent) && p.parent.expression === p) {
-      const call = p.parent;
-      const method = p.name.text;
-      if (LISTEN.has(method)) {
-        if (isErrorListener(call)) return { kind: 'handled', how: `an .${method}('error', …) listener` };
-        cur = call;
-        continue;
-      }
-      if (method === 'pipe') return { kind: 'inline', pipeTo: pipeTo ?? call.arguments[0] };
-      if (CHAINABLE.has(method)) {
-        cur = call;
-        continue;
-      }
-      return { kind: 'inline', ...(pipeTo ? { pipeTo } : {}) };
-    }
-    if (t.isPropertyAccessExpression(p) && p.expression === cur) return { kind: 'inline' };
-    if (t.isCallExpression(p) && p.arguments.includes(cur)) {
-      const name = calleeName(p);
-      if (name !== undefined && SAFE_WRAPPERS.has(name)) return { kind: 'handled', how: `${name}()` };
-      if (name === 'pipe') {
-        // created inline as a pipe destination: pipe returns it; its own errors go to the next destination
-        cur = p;
-        pipeTo = undefined;
-        const next = p.parent;
-        if (t.isPropertyAccessExpression(next) && next.name.text === 'pipe' && t.isCallExpression(next.parent)) pipeTo = next.parent.arguments[0];
-        if (pipeTo !== undefined) return { kind: 'inline', pipeTo };
-        continue;
-      }
-      return { kind: 'escapes' };
-    }
-    if (t.isVariableDeclaration(p) && p.initializer === cur) {
-      if (!t.isIdentifier(p.name) || !t.isVariableDeclarationList(p.parent) || !t.isVariableStatement(p.parent.parent)) return { kind: 'escapes' };
-      return { kind: 'variable', name: p.name.text, stmt: p.parent.parent };
-    }
-    if (t.isExpressionStatement(p)) return { kind: 'inline', ...(pipeTo ? { pipeTo } : {}) };
-    if (t.isBinaryExpression(p) && p.right === cur && p.operatorToken.kind === t.SyntaxKind.EqualsToken && t.isIdentifier(p.left) && t.isExpressionStatement(p.parent)) {
-      return { kind: 'variable', name: p.left.text, stmt: p.parent };
-    }
-    return { kind: 'escapes' };
-  }
+  const fate = streamFate(created);
+  // a variable declared or assigned other than by a statement of its own: no line to add the listener after
+  if (fate.kind === 'variable') return fate.stmt === undefined ? { kind: 'escapes' } : { kind: 'variable', name: fate.name, stmt: fate.stmt };
+  return fate;
 }
 
 /** What happens to a variable holding the value, within its function: handled, escapes, or its pipe destination. */
@@ -124,11 +62,7 @@ function emitsError(scope: TS.Node, name: string): boolean {
   let found = false;
   const visit = (n: TS.Node): void => {
     if (found) return;
-    if (t.isCallExpression(n)) {
-      const e = skipOuter(n.expression);
-      const a0 = n.arguments[0];
-      if (t.isPropertyAccessExpression(e) && e.name.text === 'emit' && t.isIdentifier(skipOuter(e.expression)) && (skipOuter(e.expression) as TS.Identifier).text === name && a0 && t.isStringLiteralLike(a0) && a0.text === 'error') found = true;
-    }
+    if (t.isCallExpression(n) && emitsErrorOn(n, name)) found = true;
     t.forEachChild(n, visit);
   };
   visit(scope);
@@ -151,10 +85,8 @@ function handler(ctx: RecipeContext, node: TS.Node, what: string, pipeTo: TS.Exp
   return `(err) => console.error(${q(`${what} failed:`)}, err)`;
 }
 
-interface Created {
+interface Created extends StreamCreation {
   node: TS.CallExpression | TS.NewExpression;
-  what: string;
-  emitterOnly: boolean;
 }
 
 function created(ctx: RecipeContext): Created | undefined {
@@ -162,17 +94,8 @@ function created(ctx: RecipeContext): Created | undefined {
   const bindings = ctx.bindings();
   const nodes = ctx.at((n): n is TS.CallExpression | TS.NewExpression => t.isCallExpression(n) || t.isNewExpression(n));
   for (const c of [...nodes].reverse()) {
-    const ref = moduleRef(c.expression, bindings);
-    if (!ref) continue;
-    const member = ref.members.join('.');
-    if (t.isNewExpression(c)) {
-      if (ref.module === 'events' && (ref.members.length === 0 || member === 'EventEmitter')) return { node: c, what: 'new EventEmitter()', emitterOnly: true };
-      continue;
-    }
-    if (['fs', 'fs-extra', 'graceful-fs'].includes(ref.module) && (member === 'createReadStream' || member === 'createWriteStream')) return { node: c, what: `fs.${member}()`, emitterOnly: false };
-    if (ref.module === 'net' && (member === 'connect' || member === 'createConnection')) return { node: c, what: `net.${member}()`, emitterOnly: false };
-    if (ref.module === 'tls' && member === 'connect') return { node: c, what: 'tls.connect()', emitterOnly: false };
-    if (ref.module === 'zlib' && /^create[A-Z]\w*$/.test(member)) return { node: c, what: `zlib.${member}()`, emitterOnly: false };
+    const s = streamCreation(c, bindings);
+    if (s !== undefined) return { node: c, ...s };
   }
   return undefined;
 }

@@ -10,30 +10,13 @@
  * error-first callback — a throw there escapes to the event loop, so a typed error would crash the process
  * just the same; that case needs handling written by hand.
  */
-import { enclosingFunction, isDeclared, isFunctionLike, skipOuter, throwEscapes } from '../ast.js';
+import { enclosingFunction, isDeclared, throwEscapes } from '../ast.js';
+import { insideTryOfFunction, isJsonParseCall } from '../../lang/patterns.js';
 import { ensureHelper } from '../helpers.js';
 import { defineRecipe, type Plan, type RecipeContext, refuse } from '../recipe.js';
-import { typescript, type TS } from '../ts.js';
+import { typescript } from '../ts.js';
 
 const ID = 'guard-json-parse';
-const SYNC_CALLBACK_TAKERS = new Set(['map', 'forEach', 'filter', 'reduce', 'reduceRight', 'some', 'every', 'find', 'findIndex', 'findLast', 'findLastIndex', 'flatMap', 'sort', 'from']);
-
-function isSyncCallback(fn: TS.Node): boolean {
-  const t = typescript();
-  const call = fn.parent;
-  if (!call || !t.isCallExpression(call) || !call.arguments.includes(fn as TS.Expression)) return false;
-  const callee = skipOuter(call.expression);
-  return t.isPropertyAccessExpression(callee) && SYNC_CALLBACK_TAKERS.has(callee.name.text);
-}
-
-function insideTry(node: TS.Node): boolean {
-  const t = typescript();
-  for (let child: TS.Node = node, p = node.parent; p; child = p, p = p.parent) {
-    if (isFunctionLike(p) && !isSyncCallback(p)) return false;
-    if (t.isTryStatement(p) && p.tryBlock === child) return true;
-  }
-  return false;
-}
 
 const TS_HELPER = `function parseJson(text: string, reviver?: (this: any, key: string, value: any) => any): any {
   try {
@@ -77,19 +60,13 @@ class JsonParseError extends Error {
   }
 }`;
 
-function isJsonParse(t: typeof TS, n: TS.Node): n is TS.CallExpression {
-  if (!t.isCallExpression(n)) return false;
-  const e = skipOuter(n.expression);
-  return t.isPropertyAccessExpression(e) && e.name.text === 'parse' && t.isIdentifier(e.expression) && e.expression.text === 'JSON';
-}
-
 function plan(ctx: RecipeContext): Plan {
   const t = typescript();
-  const call = ctx.at((n): n is TS.CallExpression => isJsonParse(t, n))[0];
+  const call = ctx.at(isJsonParseCall)[0];
   if (call === undefined) return refuse('no JSON.parse(…) call starts here');
   if (isDeclared(ctx.sf, 'JSON')) return refuse('the file declares its own JSON');
   if (call.arguments.length === 0 || call.arguments.length > 2 || call.arguments.some((a) => t.isSpreadElement(a))) return refuse('JSON.parse is called with an unusual argument list');
-  if (insideTry(call)) return refuse('JSON.parse is already inside a try block');
+  if (insideTryOfFunction(call)) return refuse('JSON.parse is already inside a try block');
   const fn = enclosingFunction(call);
   const escapes = fn && throwEscapes(fn, ctx.sf);
   if (escapes !== undefined) return refuse(`a throw here escapes to the event loop (${escapes}): a typed error would still crash the process; handle the bad input by hand`);

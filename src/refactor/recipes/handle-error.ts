@@ -14,44 +14,10 @@
  * rejection).
  */
 import { enclosingFunction, isFunctionLike, outerParent, skipOuter, throwEscapes, uniqueName } from '../ast.js';
+import { fallsThroughToFallback, hasComment, isLogCall, onlyLogs } from '../../lang/patterns.js';
 import { defineRecipe, type Plan, type RecipeContext, refuse, type TextEdit } from '../recipe.js';
 import { indentAt, semi } from '../style.js';
 import { typescript, type TS } from '../ts.js';
-
-const LOGGER = /^(console|logger|log|logging|debug|winston|pino|this\.logger|this\.log|this\.debug|ctx\.log|req\.log|request\.log|fastify\.log|app\.log)$/i;
-const LOG_METHODS = /^(log|info|warn|warning|error|debug|trace|fatal|verbose|silly)$/;
-
-function isLogCall(e: TS.Expression, sf: TS.SourceFile): boolean {
-  const t = typescript();
-  e = skipOuter(e);
-  if (!t.isCallExpression(e)) return false;
-  const callee = skipOuter(e.expression);
-  if (t.isIdentifier(callee)) return /^(debug|log)$/.test(callee.text);
-  if (!t.isPropertyAccessExpression(callee)) return false;
-  const recv = callee.expression.getText(sf).replace(/\s+/g, '');
-  return LOGGER.test(recv) || (LOG_METHODS.test(callee.name.text) && /(^|\.)(logger|log|console)$/i.test(recv));
-}
-
-function onlyLogs(statements: readonly TS.Statement[], sf: TS.SourceFile): boolean {
-  const t = typescript();
-  return statements.every((s) => t.isExpressionStatement(s) && isLogCall(s.expression, sf));
-}
-
-function hasComment(text: string, block: TS.Block, sf: TS.SourceFile): boolean {
-  return /\/\/|\/\*/.test(text.slice(block.getStart(sf) + 1, block.end - 1));
-}
-
-function fallsThroughToFallback(c: TS.CatchClause): boolean {
-  const t = typescript();
-  const tryStmt = c.parent;
-  if (!t.isTryStatement(tryStmt) || tryStmt.finallyBlock !== undefined) return false;
-  const last = tryStmt.tryBlock.statements[tryStmt.tryBlock.statements.length - 1];
-  if (last === undefined || !t.isReturnStatement(last)) return false;
-  const block = tryStmt.parent;
-  if (!t.isBlock(block)) return false;
-  const i = block.statements.indexOf(tryStmt);
-  return i >= 0 && i < block.statements.length - 1;
-}
 
 /** Names used inside a node (a new binding must not capture one of them). */
 function namesIn(node: TS.Node): Set<string> {
@@ -95,7 +61,7 @@ function appendThrow(ctx: RecipeContext, block: TS.Block, name: string): TextEdi
 function planCatchClause(ctx: RecipeContext, c: TS.CatchClause): Plan {
   const t = typescript();
   const stmts = c.block.statements;
-  if (stmts.length === 0 && hasComment(ctx.text, c.block, ctx.sf)) return refuse('the empty catch holds a comment: ignoring the error is a documented decision');
+  if (stmts.length === 0 && hasComment(ctx.sf, c.block)) return refuse('the empty catch holds a comment: ignoring the error is a documented decision');
   if (stmts.length > 0 && !onlyLogs(stmts, ctx.sf)) return refuse('the catch block does more than log: it handles the error');
   if (stmts.length === 0 && c.variableDeclaration === undefined) return refuse('an empty catch without a binding ignores the error on purpose; a rethrow would only remove the try/catch: decide by hand');
   // `catch (e) { throw e; }` does nothing the try did not (eslint no-useless-catch): it would only remove the try/catch
@@ -120,7 +86,7 @@ function planCatchClause(ctx: RecipeContext, c: TS.CatchClause): Plan {
 function planCatchCallback(ctx: RecipeContext, call: TS.CallExpression, cb: TS.ArrowFunction | TS.FunctionExpression): Plan {
   const t = typescript();
   const body = cb.body;
-  const swallowed = t.isBlock(body) ? body.statements.length === 0 ? !hasComment(ctx.text, body, ctx.sf) : onlyLogs(body.statements, ctx.sf) : isLogCall(body, ctx.sf);
+  const swallowed = t.isBlock(body) ? body.statements.length === 0 ? !hasComment(ctx.sf, body) : onlyLogs(body.statements, ctx.sf) : isLogCall(body, ctx.sf);
   if (!swallowed) return refuse('the .catch callback does more than log: it handles the rejection');
   if (t.isBlock(body) && body.statements.length === 0 && cb.parameters.length === 0) return refuse('an empty .catch(() => {}) ignores the rejection on purpose; a rethrow would only remove it: decide by hand');
   const { parent } = outerParent(call);

@@ -124,11 +124,5 @@ export function listenerCall(c: TS.CallExpression): { target: TS.Expression; eve
   return { target: callee.expression, event: ev.text };
 }
 
-/** The name of the method a call invokes (`a.b.c()` → c, `f()` → f). */
-export function calleeName(c: TS.CallExpression | TS.NewExpression): string | undefined {
-  const t = typescript();
-  const e = skipOuter(c.expression);
-  if (t.isIdentifier(e)) return e.text;
-  if (t.isPropertyAccessExpression(e)) return e.name.text;
-  return undefined;
-}
+/** The name of the method a call invokes (`a.b.c()` → c, `f()` → f): the language layer's, shared with the recipes. */
+export { calleeName } from '../ast.js';

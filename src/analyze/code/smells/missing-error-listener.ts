@@ -12,68 +12,29 @@
  * Cannot see: listeners added in another function or file, domain/async-hooks based handling.
  */
 import type { Smell } from '../../../core/analysis.js';
-import { enclosingUnit, moduleRef, skipOuter } from '../ast.js';
+import { emitsErrorOn, streamCreation, streamFate } from '../../../lang/patterns.js';
+import { enclosingUnit, within } from '../ast.js';
 import { typescript, type TS } from '../ts.js';
-import { type FileFacts, calleeName, listenerCall, smellAt } from './facts.js';
+import { type FileFacts, smellAt } from './facts.js';
 import type { SmellDetector } from './types.js';
 
 const KIND = 'missing-error-listener';
 const RECIPE = 'add-error-listener';
-const LISTEN = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
-/** methods that return the stream itself */
-const CHAINABLE = new Set(['setEncoding', 'setTimeout', 'setNoDelay', 'setKeepAlive', 'resume', 'pause']);
-const SAFE_WRAPPERS = new Set(['pipeline', 'finished', 'eos', 'pump']);
 
 type Fate = 'handled' | 'escapes' | 'unhandled' | { variable: string };
 
-/** Follows a created value up through chained calls to where it ends. */
+/** Follows a created value up through chained calls to where it ends (the fate add-error-listener sees too). */
 function fateOf(created: TS.Expression): Fate {
-  const t = typescript();
-  let cur: TS.Expression = created;
-  for (;;) {
-    let p: TS.Node = cur.parent;
-    while (t.isParenthesizedExpression(p) || t.isAsExpression(p) || t.isNonNullExpression(p)) {
-      cur = p as TS.Expression;
-      p = p.parent;
-    }
-    if (t.isPropertyAccessExpression(p) && p.expression === cur && t.isCallExpression(p.parent) && p.parent.expression === p) {
-      const call = p.parent;
-      const method = p.name.text;
-      if (LISTEN.has(method)) {
-        if (listenerCall(call)?.event === 'error') return 'handled';
-        cur = call;
-        continue;
-      }
-      if (method === 'pipe') return 'unhandled';
-      if (CHAINABLE.has(method)) {
-        cur = call;
-        continue;
-      }
-      // another method of the stream (write, end, destroy…): a use, not a hand-over
+  const fate = streamFate(created);
+  switch (fate.kind) {
+    case 'handled':
+    case 'escapes':
+      return fate.kind;
+    case 'inline':
       return 'unhandled';
-    }
-    if (t.isPropertyAccessExpression(p) && p.expression === cur) return 'unhandled';
-    if (t.isCallExpression(p) && p.arguments.includes(cur)) {
-      const name = calleeName(p);
-      if (name !== undefined && SAFE_WRAPPERS.has(name)) return 'handled';
-      if (name === 'pipe') {
-        // created inline as a pipe destination: pipe returns it, so follow the pipe call
-        cur = p;
-        continue;
-      }
-      return 'escapes';
-    }
-    if (t.isVariableDeclaration(p) && p.initializer === cur) return t.isIdentifier(p.name) ? { variable: p.name.text } : 'escapes';
-    if (t.isExpressionStatement(p)) return 'unhandled';
-    if (t.isBinaryExpression(p) && p.right === cur && p.operatorToken.kind === t.SyntaxKind.EqualsToken && t.isIdentifier(p.left)) return { variable: p.left.text };
-    return 'escapes';
+    case 'variable':
+      return { variable: fate.name };
   }
-}
-
-function within(node: TS.Node, scope: TS.Node | undefined): boolean {
-  if (scope === undefined) return true;
-  for (let p: TS.Node | undefined = node; p; p = p.parent) if (p === scope) return true;
-  return false;
 }
 
 /** What happens to a local variable holding the value, within its function. */
@@ -101,17 +62,12 @@ export const missingErrorListener: SmellDetector = {
     const out: Smell[] = [];
     const created: { node: TS.Expression; what: string; emitterOnly: boolean }[] = [];
     for (const c of f.calls) {
-      const ref = moduleRef(c.expression, f.bindings);
-      if (!ref) continue;
-      const member = ref.members.join('.');
-      if (['fs', 'fs-extra', 'graceful-fs'].includes(ref.module) && (member === 'createReadStream' || member === 'createWriteStream')) created.push({ node: c, what: `fs.${member}()`, emitterOnly: false });
-      else if (ref.module === 'net' && (member === 'connect' || member === 'createConnection')) created.push({ node: c, what: `net.${member}()`, emitterOnly: false });
-      else if (ref.module === 'tls' && member === 'connect') created.push({ node: c, what: 'tls.connect()', emitterOnly: false });
-      else if (ref.module === 'zlib' && /^create[A-Z]\w*$/.test(member)) created.push({ node: c, what: `zlib.${member}()`, emitterOnly: false });
+      const s = streamCreation(c, f.bindings);
+      if (s !== undefined) created.push({ node: c, ...s });
     }
     for (const n of f.news) {
-      const ref = moduleRef(n.expression, f.bindings);
-      if (ref && ref.module === 'events' && (ref.members.length === 0 || ref.members.join('.') === 'EventEmitter')) created.push({ node: n, what: 'new EventEmitter()', emitterOnly: true });
+      const s = streamCreation(n, f.bindings);
+      if (s !== undefined) created.push({ node: n, ...s });
     }
 
     for (const { node, what, emitterOnly } of created) {
@@ -123,20 +79,7 @@ export const missingErrorListener: SmellDetector = {
         while (t.isParenthesizedExpression(decl)) decl = decl.parent;
         if (variableFate(f, fate.variable, scope, decl) !== 'unhandled') continue;
         if (emitterOnly) {
-          const emitsError = f.calls.some((c) => {
-            const e = skipOuter(c.expression);
-            const a0 = c.arguments[0];
-            return (
-              t.isPropertyAccessExpression(e) &&
-              e.name.text === 'emit' &&
-              t.isIdentifier(skipOuter(e.expression)) &&
-              (skipOuter(e.expression) as TS.Identifier).text === fate.variable &&
-              a0 !== undefined &&
-              t.isStringLiteralLike(a0) &&
-              a0.text === 'error' &&
-              within(c, scope)
-            );
-          });
+          const emitsError = f.calls.some((c) => emitsErrorOn(c, fate.variable) && (scope === undefined || within(c, scope)));
           if (!emitsError) continue;
         }
       } else if (emitterOnly) continue;

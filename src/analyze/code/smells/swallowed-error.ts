@@ -12,6 +12,7 @@
  * Cannot see: whether ignoring was right for this error (e.g. ENOENT on an optional file).
  */
 import type { Smell } from '../../../core/analysis.js';
+import { fallsThroughToFallback, hasComment, isLogCall, onlyLogs } from '../../../lang/patterns.js';
 import { isFunctionLike, skipOuter } from '../ast.js';
 import { typescript, type TS } from '../ts.js';
 import { type FileFacts, smellAt } from './facts.js';
@@ -19,24 +20,6 @@ import type { SmellDetector } from './types.js';
 
 const KIND = 'swallowed-error';
 const RECIPE = 'handle-error';
-const LOGGER = /^(console|logger|log|logging|debug|winston|pino|this\.logger|this\.log|this\.debug|ctx\.log|req\.log|request\.log|fastify\.log|app\.log)$/i;
-const LOG_METHODS = /^(log|info|warn|warning|error|debug|trace|fatal|verbose|silly)$/;
-
-function isLogCall(e: TS.Expression, sf: TS.SourceFile): boolean {
-  const t = typescript();
-  e = skipOuter(e);
-  if (!t.isCallExpression(e)) return false;
-  const callee = skipOuter(e.expression);
-  if (t.isIdentifier(callee)) return /^(debug|log)$/.test(callee.text);
-  if (!t.isPropertyAccessExpression(callee)) return false;
-  const recv = callee.expression.getText(sf).replace(/\s+/g, '');
-  return LOGGER.test(recv) || (LOG_METHODS.test(callee.name.text) && /(^|\.)(logger|log|console)$/i.test(recv));
-}
-
-function onlyLogs(statements: readonly TS.Statement[], sf: TS.SourceFile): boolean {
-  const t = typescript();
-  return statements.every((s) => t.isExpressionStatement(s) && isLogCall(s.expression, sf));
-}
 
 /** Inside a catch block that rethrows (cleanup errors ignored while the original error propagates). */
 function insideRethrowingCatch(c: TS.CatchClause): boolean {
@@ -45,24 +28,6 @@ function insideRethrowingCatch(c: TS.CatchClause): boolean {
     if (t.isCatchClause(p) && p.block.statements.some((s) => t.isThrowStatement(s))) return true;
   }
   return false;
-}
-
-/** `try { …; return a } catch {} <fallback>`: the catch falls through to a fallback on purpose. */
-function fallsThroughToFallback(c: TS.CatchClause): boolean {
-  const t = typescript();
-  const tryStmt = c.parent;
-  if (!t.isTryStatement(tryStmt) || tryStmt.finallyBlock !== undefined) return false;
-  const last = tryStmt.tryBlock.statements[tryStmt.tryBlock.statements.length - 1];
-  if (last === undefined || !t.isReturnStatement(last)) return false;
-  const block = tryStmt.parent;
-  if (!t.isBlock(block)) return false;
-  const i = block.statements.indexOf(tryStmt);
-  return i >= 0 && i < block.statements.length - 1;
-}
-
-function hasComment(sf: TS.SourceFile, block: TS.Block): boolean {
-  const inner = sf.text.slice(block.getStart(sf) + 1, block.end - 1);
-  return /\/\/|\/\*/.test(inner);
 }
 
 export const swallowedError: SmellDetector = {
