@@ -31,7 +31,7 @@ export interface ProxyLinkConfig {
 
 export interface FaultProfileEntry {
   kind: string;
-  layer: 'proxy' | 'process' | 'agent' | 'network';
+  layer: 'proxy' | 'process' | 'agent' | 'network' | 'traffic';
   target: Record<string, string | number>;
   params: Record<string, unknown>;
   /** 0..1, scales the fault (e.g. toxicity, probability) */

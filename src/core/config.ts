@@ -43,7 +43,7 @@ const profileEntrySchema: JsonSchema = {
   required: ['kind', 'layer'],
   properties: {
     kind: { type: 'string', minLength: 1 },
-    layer: { type: 'string', enum: ['proxy', 'process', 'agent', 'network'] },
+    layer: { type: 'string', enum: ['proxy', 'process', 'agent', 'network', 'traffic'] },
     target: { type: 'object', additionalProperties: { type: ['string', 'integer'] }, default: {} },
     params: { type: 'object', additionalProperties: true, default: {} },
     intensity: { type: 'number', minimum: 0, maximum: 1, default: 1 },

@@ -1,6 +1,7 @@
 /** Shared vocabulary of injection: every component that applies a fault speaks these types. */
 
-export type FaultLayer = 'proxy' | 'process' | 'agent' | 'network';
+/** `traffic`: faults the load generator applies to its own requests (malformed requests mixed into the load) */
+export type FaultLayer = 'proxy' | 'process' | 'agent' | 'network' | 'traffic';
 
 export interface FaultTarget {
   service?: string;
@@ -32,6 +33,18 @@ export interface ActiveFault extends FaultRequest {
 /** Admission control (safe zones, max concurrent faults). Throws FL_ERR_SAFE_ZONE / FL_ERR_MAX_CONCURRENT_FAULTS. */
 export interface InjectionGuard {
   admit(req: FaultRequest, active: readonly ActiveFault[]): void;
+}
+
+/**
+ * A layer applied by a component outside src/inject (the load generator applies `traffic` faults): the
+ * InjectionEngine admits the request, then hands it over. The applier validates the params and enforces the TTL.
+ */
+export interface FaultApplier {
+  inject(req: FaultRequest): ActiveFault;
+  /** false when the fault was not active (expired or unknown) */
+  revert(id: string): boolean;
+  /** the faults still active (not expired) */
+  active(): ActiveFault[];
 }
 
 export const allowAll: InjectionGuard = { admit: () => undefined };

@@ -42,6 +42,41 @@ export interface FaultDriver {
   revertAll(): Promise<string[]>;
   /** errors the target recorded while the fault was active (agent faults only; [] otherwise) */
   evidence(id: string): Promise<ErrorEvidence[]>;
+  /** for a `traffic` fault: what its replaced requests were answered (undefined for other layers) */
+  trafficSummary?(id: string): TrafficFaultSummary | undefined;
+}
+
+/** What the requests of one `traffic` fault (e.g. malformed requests) were answered. */
+export interface TrafficFaultSummary {
+  /** "POST /orders" */
+  request: string;
+  /** the answer class that is correct for them ('4xx', or a status such as '400') */
+  expect: string;
+  /** requests sent in place of the load's own */
+  sent: number;
+  /** answered as expected */
+  asExpected: number;
+  /** by answer class: '2xx', '4xx', '5xx', 'timeout', a socket error code, 'aborted' */
+  byClass: Record<string, number>;
+}
+
+/**
+ * Faults the load generator applies to its own requests (layer `traffic`): asked once per request, it answers the
+ * request to send instead (while such a fault is active and its draw says so), or undefined.
+ */
+export interface TrafficFaultSource {
+  draw(): TrafficReplacement | undefined;
+}
+
+export interface TrafficReplacement {
+  faultId: string;
+  method: string;
+  /** path and query, on the load's origin */
+  path: string;
+  body?: string;
+  headers: Record<string, string>;
+  /** records the answer and returns the outcome the load counts ('ok' when the answer is the expected one) */
+  settle(status: number, outcome: string): string;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -57,6 +92,8 @@ export interface LoadSpec {
   timeoutMs: number;
   /** maximum sockets (default 64) */
   connections?: number;
+  /** faults of layer `traffic` that replace some of these requests while active (wired by the loop; not data) */
+  traffic?: TrafficFaultSource;
 }
 
 export interface LatencySummary {
@@ -244,6 +281,8 @@ export interface RunFault {
   endMs?: number;
   /** how it ended: reverted by the run, by a halt condition, by an interruption, or expired (TTL) */
   endedBy?: 'run' | 'halt' | 'interrupt' | 'ttl' | 'rollback';
+  /** for a `traffic` fault: what its requests were answered */
+  traffic?: TrafficFaultSummary;
 }
 
 /** Where failures happened in the code, grouped from the evidence. */
@@ -259,6 +298,12 @@ export interface EvidenceSite {
    * while it was active, with their latency and failures); absent for errors.
    */
   source?: 'dependency-call';
+  /**
+   * for errors requests were answered with (evidence `source: 'response'`, a 5xx): their outermost application
+   * frame (file:line, mapped like `location`), usually the request handler's line inside the try whose catch
+   * answered; absent when it is `location`
+   */
+  outer?: string;
 }
 
 export interface Recommendation {

@@ -538,8 +538,9 @@ export async function runExperiment(exp: Experiment, options: RunOptions, deps: 
 
   const evidence: { faultId: string; e: Awaited<ReturnType<FaultDriver['evidence']>>[number] }[] = [];
   for (const f of journal.faultline.faults) {
-    // agent faults: the errors the target recorded; proxy faults: the calls to the faulted link, by call site
-    if (f.layer !== 'agent' && f.layer !== 'proxy') continue;
+    // agent faults: the errors the target recorded; proxy faults: the calls to the faulted link, by call site;
+    // traffic faults: the errors the malformed requests caused (src/loop/request-errors.ts)
+    if (f.layer !== 'agent' && f.layer !== 'proxy' && f.layer !== 'traffic') continue;
     for (const e of await deps.faults.evidence(f.id).catch(() => [])) evidence.push({ faultId: f.id, e });
   }
   const figures = observation && deps.figures ? deps.figures(observation, windows, options.bounds) : undefined;

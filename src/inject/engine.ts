@@ -5,8 +5,9 @@
  * The TTL stays with each layer's applier; the engine only remembers how to revert early.
  */
 import { FaultlineError, assertNever } from '../core/errors.js';
-import type { ActiveFault, FaultRequest, InjectionGuard, LedgerSink } from '../core/fault.js';
+import type { ActiveFault, FaultApplier, FaultRequest, InjectionGuard, LedgerSink } from '../core/fault.js';
 import { AgentClient } from './agent/client.js';
+import type { ErrorRecord } from './agent/evidence.js';
 import type { AgentFaultKindName } from './agent/types.js';
 import { activeNetworkFaults, applyNetworkFault, revertNetworkFault } from './netem/index.js';
 import { injectProcessFault, listActiveFaults, revertFault, type Supervisor } from './process/index.js';
@@ -20,6 +21,8 @@ export interface EngineDeps {
   services: Supervisor;
   /** an in-process proxy registry (proxy faults) */
   proxies?: ProxyRegistry;
+  /** the applier of `traffic` faults: the run's load generator (src/observe/malformed.ts, wired by the loop) */
+  traffic?: FaultApplier;
   actor?: string;
 }
 
@@ -34,12 +37,14 @@ export class InjectionEngine {
   private readonly agents = new Map<number, AgentClient>();
   /** the agent that held each agent fault, kept after the revert so its evidence can still be read */
   private readonly heldBy = new Map<string, AgentClient>();
+  /** the start-up crash a process fault caused (a restarted service that exited), kept after the revert as its evidence */
+  private readonly crashes = new Map<string, ErrorRecord>();
 
   constructor(private readonly deps: EngineDeps) {}
 
   /** Faults active on every layer, as far as this machine's state shows. */
   async activeFaults(): Promise<ActiveFault[]> {
-    const out: ActiveFault[] = [...listActiveFaults(this.deps.stateDir), ...activeNetworkFaults(this.deps.stateDir), ...(this.deps.proxies?.activeFaults() ?? [])];
+    const out: ActiveFault[] = [...listActiveFaults(this.deps.stateDir), ...activeNetworkFaults(this.deps.stateDir), ...(this.deps.proxies?.activeFaults() ?? []), ...(this.deps.traffic?.active() ?? [])];
     for (const f of this.injected.values()) if (f.fault.layer === 'agent' && f.fault.expiresAt > Date.now()) out.push(f.fault);
     return out;
   }
@@ -85,6 +90,8 @@ export class InjectionEngine {
       }
       case 'process': {
         const fault = await injectProcessFault({ ...req, actor }, { stateDir: this.deps.stateDir, ledger: this.deps.ledger, guard, services: this.deps.services });
+        const crash = fault.detail.crash as ErrorRecord | undefined;
+        if (crash && Array.isArray(crash.frames)) this.crashes.set(fault.id, crash);
         result = { fault };
         break;
       }
@@ -108,6 +115,15 @@ export class InjectionEngine {
         const ns = String(req.target.host ?? '');
         const fault = await applyNetworkFault(ns, { kind: req.kind as never, params: req.params, ttlMs: req.ttlMs, actor }, { stateDir: this.deps.stateDir, guard, ledger: this.deps.ledger });
         result = { fault };
+        break;
+      }
+      case 'traffic': {
+        const traffic = this.deps.traffic;
+        if (!traffic) throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `layer: traffic faults are applied by the load generator of a run; run them with load (faultline.yaml load, or an experiment's faultline_load_url)`);
+        // safe zones see the route the requests go to
+        const route = typeof req.params.path === 'string' ? `${String(req.params.method ?? 'POST').toUpperCase()} ${req.params.path}` : undefined;
+        guard.admit(route !== undefined && req.target.route === undefined ? { ...req, target: { ...req.target, route } } : req, []);
+        result = { fault: traffic.inject({ ...req, actor }) };
         break;
       }
       default:
@@ -166,6 +182,9 @@ export class InjectionEngine {
       case 'network':
         if (activeNetworkFaults(this.deps.stateDir).some((a) => a.id === id)) await revertNetworkFault(id, { stateDir: this.deps.stateDir, ledger: this.deps.ledger, actor });
         return;
+      case 'traffic':
+        this.deps.traffic?.revert(id);
+        return;
       default:
         assertNever(f.layer, 'fault layer');
     }
@@ -186,8 +205,13 @@ export class InjectionEngine {
     return ids;
   }
 
-  /** The agent evidence (errors with stack frames) recorded for an agent fault this engine injected. */
+  /**
+   * The evidence (errors with stack frames) of a fault this engine injected: what the agent recorded for an agent
+   * fault; for a process fault, the stack a service printed when it exited during the restart the fault made.
+   */
   async evidence(id: string): Promise<Awaited<ReturnType<AgentClient['errors']>> | undefined> {
+    const crash = this.crashes.get(id);
+    if (crash) return { errors: [crash], dropped: 0, capacity: 1 };
     return (this.injected.get(id)?.agent ?? this.heldBy.get(id))?.errors({ faultId: id });
   }
 }

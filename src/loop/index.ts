@@ -18,10 +18,11 @@ import { anomalyScorerFactory } from '../observe/anomaly/scorer.js';
 import { InjectionEngine } from '../inject/engine.js';
 import { readServiceRecords, Supervisor } from '../inject/process/index.js';
 import { ProxyRegistry } from '../inject/proxy/index.js';
-import { computeFigures, startObserver } from '../observe/index.js';
+import { computeFigures, DEFAULT_BUCKET_MS, startObserver } from '../observe/index.js';
 import type { RunMetrics } from '../report/index.js';
 import { appendRun } from '../store/runs.js';
-import { analyzeRun, createFaultDriver, dependencyCalls, markStarted, runRecordOf, saveRun, withMetrics } from './wiring.js';
+import { createRng } from '../core/rng.js';
+import { analyzeRun, createFaultDriver, dependencyCalls, markStarted, runRecordOf, saveRun, trafficWiring, withMetrics } from './wiring.js';
 
 export interface LoopOptions {
   config: FaultlineConfig;
@@ -152,8 +153,9 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   const ledger: LedgerSink = { record: (e) => (ledgerEvents++, o.ledger.record(e)) };
   const proxies = new ProxyRegistry({ guard: o.guard, ledger, actor: 'loop', ...(config.defaults.seed !== undefined ? { seed: config.defaults.seed } : {}) });
   const services = new Supervisor({ services: config.services, stateDir: o.stateDir, ledger, actor: 'loop' });
-  const engine = new InjectionEngine({ stateDir: o.stateDir, ledger, guard: o.guard, services, proxies, actor: 'loop' });
-  const plain = createFaultDriver(engine, undefined, dependencyCalls(config, o.stateDir));
+  const traffic = trafficWiring(createRng(config.defaults.seed), ledger, o.stateDir);
+  const engine = new InjectionEngine({ stateDir: o.stateDir, ledger, guard: o.guard, services, proxies, traffic: traffic.faults, actor: 'loop' });
+  const plain = createFaultDriver(engine, undefined, dependencyCalls(config, o.stateDir), traffic);
   const { driver, startObserver: observe } = o.metrics ? withMetrics(o.metrics, plain, startObserver) : { driver: plain, startObserver };
   const runId = newFaultId('loop');
   const startedAt = new Date();
@@ -161,6 +163,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   const t0 = performance.now();
   const phases: LoopPhase[] = [];
   const windows: FaultWindow[] = [];
+  /** the baseline ends where the first card phase starts (before its injection, which may take a restart) */
+  let baselineEndMs: number | undefined;
   const faults: RunFault[] = [];
   const evidence: ErrorEvidence[] = [];
   let aborted = false;
@@ -179,10 +183,17 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     say(`starting services: ${Object.keys(config.services).join(', ')}`);
     await services.start();
     observer = observe({
-      ...(load ? { load: { url: load.url, method: load.method, ratePerSec: load.ratePerSec, timeoutMs: load.timeoutMs, connections: load.connections, ...(load.body !== undefined ? { body: load.body } : {}), ...(load.headers ? { headers: load.headers } : {}) } } : {}),
+      ...(load ? { load: { url: load.url, method: load.method, ratePerSec: load.ratePerSec, timeoutMs: load.timeoutMs, connections: load.connections, ...(load.body !== undefined ? { body: load.body } : {}), ...(load.headers ? { headers: load.headers } : {}), traffic: traffic.faults } } : {}),
       targets: () => Object.values(readServiceRecords(o.stateDir)).map((r) => ({ pid: r.pid, service: r.name })),
     });
     const obs = observer;
+    /** Waits for the next slice boundary and returns it (the window's start or end is that boundary, exactly). */
+    const toSliceStart = async (): Promise<number> => {
+      const at = Math.ceil(obs.now() / DEFAULT_BUCKET_MS) * DEFAULT_BUCKET_MS;
+      // timers run on the event loop's millisecond clock and may fire a fraction of a millisecond early
+      while (obs.now() < at && o.signal?.aborted !== true) await sleep(Math.max(1, at - obs.now()), o.signal);
+      return at;
+    };
     // detector halt conditions learn from the baseline on: one feed for the whole loop, checked in every phase
     anomalyHalt = startAnomalyHalt(config.safeZones.haltConditions, obs, anomalyScorerFactory());
     obs.mark({ kind: 'phase', label: 'baseline' });
@@ -194,6 +205,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       const phase: LoopPhase = { phase: spec.name, ...(spec.cardId ? { cardId: spec.cardId } : {}), timeToDetectMs: null, timeToRecoverMs: null, recovered: false };
       phases.push(phase);
       obs.mark({ kind: 'phase', label: spec.name });
+      baselineEndMs ??= obs.now();
       let id: string | undefined;
       const stop = new AbortController();
       const onAbort = (): void => stop.abort();
@@ -201,8 +213,10 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       try {
         const f = await driver.inject(spec.request);
         id = f.id;
-        const startMs = obs.now();
-        obs.mark({ kind: 'inject', label: spec.name, faultId: id });
+        // the fault's window covers whole timeline slices: a slice that straddled its start would mix the time
+        // before the fault was in place (an injection that restarts the service) into it; the same at its end
+        const startMs = await toSliceStart();
+        obs.mark({ kind: 'inject', label: spec.name, faultId: id, atMs: startMs });
         const target = Object.entries(spec.request.target)
           .map(([k, v]) => `${k}=${String(v)}`)
           .join(',');
@@ -226,22 +240,27 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         });
         await sleep(phaseMs, stop.signal);
         watcher.stop();
-        if (spec.request.layer === 'proxy') {
+        if (spec.request.layer === 'proxy' || spec.request.layer === 'traffic') {
           // the calls to the dependency link while the fault was on, by call site (the report maps them to source)
           const calls = await driver.evidence(id).catch(() => [] as ErrorEvidence[]);
           evidence.push(...calls.map((e) => ({ ...e, faultId })));
         }
-        if (spec.request.layer === 'agent') {
+        if (spec.request.layer === 'agent' || spec.request.layer === 'process') {
+          // the agent's evidence; for a process fault, the crash a restart under it ended in
           const ev = await driver.evidence(id).catch(() => [] as ErrorEvidence[]);
           const thrown = ev.filter((e) => e.source !== 'response');
           evidence.push(...ev.map((e) => ({ ...e, faultId })));
           const top = thrown[0] ? where(thrown[0]) : undefined;
           phase.evidence = { count: thrown.length, ...(top ? { top } : {}) };
         }
-        if (!phase.halted) await driver.revert(id);
-        const endMs = obs.now();
-        obs.mark({ kind: 'revert', label: spec.name, faultId: id });
+        // the fault's window ends when its revert starts: what the revert itself costs (a restart back to the
+        // original file or environment) belongs to the recovery, not to the fault
+        const endMs = await toSliceStart();
+        obs.mark({ kind: 'revert', label: spec.name, faultId: id, atMs: endMs });
         runFault.endMs = performance.now() - t0;
+        if (!phase.halted) await driver.revert(id);
+        const answered = driver.trafficSummary?.(id);
+        if (answered) runFault.traffic = answered;
         runFault.endedBy = phase.halted ? 'halt' : interrupted() ? 'interrupt' : 'run';
         windows.push({ faultId: id, label: spec.name, startMs, endMs });
       } catch (e) {
@@ -280,7 +299,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   // figures from the observed timeline
   const s = config.steadyState;
   const bounds: SteadyStateBounds | undefined = s?.maxErrorRate !== undefined ? { maxErrorRate: s.maxErrorRate, ...(s.maxP99LatencyMs !== undefined ? { maxP99LatencyMs: s.maxP99LatencyMs } : {}), ...(s.minThroughputPerSec !== undefined ? { minThroughputPerSec: s.minThroughputPerSec } : {}) } : undefined;
-  const figures = observation && load ? computeFigures(observation, windows, bounds) : undefined;
+  const figures = observation && load ? computeFigures(observation, windows, bounds, baselineEndMs !== undefined ? { baselineEndMs } : {}) : undefined;
   const checks: HypothesisCheck[] = [];
   for (const phase of phases) {
     const ff: FaultFigures | undefined = figures?.faults.find((f) => f.faultId === phase.fault?.id);

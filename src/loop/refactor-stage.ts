@@ -3,7 +3,7 @@
  * kept or not, and — for a failure a card or an experiment exposed — the steady state of that run before the fix
  * (the untouched code) and after it (the fixed code), with what was measured.
  */
-import type { CheckResult, RefactorReport } from '../refactor/engine/index.js';
+import type { CheckResult, Exposure, RefactorReport } from '../refactor/engine/index.js';
 import { describeTarget } from '../refactor/engine/index.js';
 import { join } from 'node:path';
 
@@ -20,6 +20,8 @@ export interface LoopRefactorFix {
   /** the exposing run's steady state on the untouched code and after the fix: "violated: p99 812 ms, …" */
   before?: string;
   after?: string;
+  /** every exposing run, when more than one exposed it (the first is exposedBy/before/after) */
+  exposures?: { by: string; before?: string; after?: string }[];
 }
 
 export interface LoopRefactor {
@@ -54,12 +56,19 @@ export function summarizeRefactor(r: RefactorReport): LoopRefactor {
     summary: r.summary,
     notes: r.notes,
     fixes: r.fixes.map((f) => {
-      const exp = f.checks.find((c) => c.kind === 'experiment');
-      const base = exp ? r.baseline.find((b) => b.name === exp.name) : undefined;
-      const e = f.target.exposedBy;
-      const exposedBy = e ? (e.cardId ? `card ${e.cardId}` : e.file ? `experiment ${e.file}` : `${e.kind} run ${e.runId}`) : undefined;
-      const before = verdict(base);
-      const after = verdict(exp);
+      const name = (e: Exposure): string => (e.cardId ? `card ${e.cardId}` : e.file ? `experiment ${e.file}` : `${e.kind} run ${e.runId}`);
+      const all = [...(f.target.exposedBy ? [f.target.exposedBy] : []), ...(f.target.alsoExposedBy ?? [])].map((e) => {
+        const by = name(e);
+        const exp = f.checks.find((c) => c.kind === 'experiment' && c.name === by) ?? (e === f.target.exposedBy ? f.checks.find((c) => c.kind === 'experiment') : undefined);
+        const base = exp ? r.baseline.find((b) => b.name === exp.name) : undefined;
+        const before = verdict(base);
+        const after = verdict(exp);
+        return { by, ...(before ? { before } : {}), ...(after ? { after } : {}) };
+      });
+      const first = all[0];
+      const exposedBy = first?.by;
+      const before = first?.before;
+      const after = first?.after;
       return {
         id: f.id,
         outcome: f.outcome,
@@ -70,6 +79,7 @@ export function summarizeRefactor(r: RefactorReport): LoopRefactor {
         ...(exposedBy ? { exposedBy } : {}),
         ...(before ? { before } : {}),
         ...(after ? { after } : {}),
+        ...(all.length > 1 ? { exposures: all } : {}),
       };
     }),
   };
@@ -83,8 +93,12 @@ export function renderRefactor(r: LoopRefactor, project: string): string {
   for (const n of r.notes) lines.push(`  note: ${n}`);
   for (const f of r.fixes) {
     lines.push(`  ${f.outcome.toUpperCase().padEnd(10)} ${f.at}  ${f.recipe ?? '—'}${f.commit ? `  ${f.commit.slice(0, 10)}` : ''}`);
-    if (f.exposedBy) lines.push(`             exposed by ${f.exposedBy}`, `               before the fix: ${f.before ?? 'not measured'}`, `               after the fix:  ${f.after ?? 'not measured'}`);
-    if (f.reason && f.outcome !== 'kept') lines.push(`             ${f.reason}`);
+    for (const x of f.exposures ?? (f.exposedBy ? [{ by: f.exposedBy, before: f.before, after: f.after }] : [])) {
+      lines.push(`             exposed by ${x.by}`);
+      // a skipped fix changed nothing, so there is no before and after to show
+      if (f.outcome !== 'skipped') lines.push(`               before the fix: ${x.before ?? 'not measured'}`, `               after the fix:  ${x.after ?? 'not measured'}`);
+    }
+    if (f.reason && (f.outcome !== 'kept' || f.reason.startsWith('verified together'))) lines.push(`             ${f.reason}`);
   }
   if (r.branch) lines.push(`  branch: ${r.branch} (one commit per kept fix: review it, then \`git merge ${r.branch}\`; undo one with \`faultline refactor revert <id>\`)`);
   if (r.report) lines.push(`  report: ${r.report}`);

@@ -8,7 +8,7 @@ import type { FaultlineConfig } from '../core/config-types.js';
 import { parseDurationMs } from '../core/duration.js';
 import { FaultlineError } from '../core/errors.js';
 import type { ActiveFault, FaultRequest, InjectionGuard, LedgerSink } from '../core/fault.js';
-import { createRng } from '../core/rng.js';
+import { createRng, type Rng } from '../core/rng.js';
 import type { ErrorEvidence, FaultDriver, LoadSpec, ObserveTarget, Observer, RunRecord, RunReport, StartObserver, SteadyStateBounds } from '../core/run.js';
 import type { RunDeps } from '../experiment/runner.js';
 import type { ErrorRecord } from '../inject/agent/evidence.js';
@@ -17,9 +17,11 @@ import { effectiveHealth, probeHealth, readServiceRecords, Supervisor } from '..
 import { ProxyApiClient, ProxyRegistry } from '../inject/proxy/index.js';
 import { anomalyScorerFactory } from '../observe/anomaly/scorer.js';
 import { computeFigures, startObserver } from '../observe/index.js';
+import { TrafficFaults } from '../observe/malformed.js';
 import { analyzeReport, createSourceMapper, RunMetrics, startMetricsServer, writeReports, type MetricsServer, type ReportFormat } from '../report/index.js';
 import { appendRun } from '../store/runs.js';
 import { agentsOf, DependencyCalls } from './dependency-calls.js';
+import { agentWatches, RequestErrors } from './request-errors.js';
 
 /** Maps the agent's error records to the core's ErrorEvidence. */
 export function toEvidence(records: readonly ErrorRecord[]): ErrorEvidence[] {
@@ -39,7 +41,18 @@ export function toEvidence(records: readonly ErrorRecord[]): ErrorEvidence[] {
  * A FaultDriver over the InjectionEngine. With `proxyApi`, proxy faults go to a running proxy (the one
  * `faultline up` starts) through its API instead of an in-process registry; the toxic carries the TTL.
  */
-export function createFaultDriver(engine: InjectionEngine, proxyApi?: ProxyApiClient, calls?: DependencyCalls): FaultDriver {
+/** The traffic faults of a run (applied by its load generator) and the agents' watch on their routes. */
+export interface TrafficWiring {
+  faults: TrafficFaults;
+  errors?: RequestErrors;
+}
+
+/** A run's traffic faults: drawn from the run's Rng, recorded in its ledger, evidence from the agents in `stateDir`. */
+export function trafficWiring(rng: Rng, ledger: LedgerSink, stateDir?: string): TrafficWiring {
+  return { faults: new TrafficFaults({ rng, ledger }), ...(stateDir !== undefined ? { errors: new RequestErrors(agentWatches(stateDir), toEvidence) } : {}) };
+}
+
+export function createFaultDriver(engine: InjectionEngine, proxyApi?: ProxyApiClient, calls?: DependencyCalls, traffic?: TrafficWiring): FaultDriver {
   const viaApi = new Map<string, { proxy: string; toxic: string }>();
   const injectViaApi = async (api: ProxyApiClient, req: FaultRequest): Promise<ActiveFault> => {
     const proxy = String(req.target.proxy ?? '');
@@ -73,10 +86,13 @@ export function createFaultDriver(engine: InjectionEngine, proxyApi?: ProxyApiCl
       const f = req.layer === 'proxy' && proxyApi ? await injectViaApi(proxyApi, req) : (await engine.inject(req)).fault;
       // the agents record the calls to that link while the fault lasts: the evidence of where it was felt
       if (req.layer === 'proxy' && calls) await calls.started(f.id, String(req.target.proxy ?? ''), req.ttlMs);
+      // malformed requests: the agents record the errors (and 5xx answers) they cause while the fault lasts
+      if (req.layer === 'traffic' && traffic?.errors) await traffic.errors.started(f.id, String(f.target.route ?? '*'), req.ttlMs);
       return f;
     },
     async revert(id) {
       calls?.ended(id);
+      if (traffic?.errors?.has(id)) await traffic.errors.ended(id);
       if (viaApi.has(id) && proxyApi) return revertViaApi(proxyApi, id);
       await engine.revert(id);
     },
@@ -86,14 +102,17 @@ export function createFaultDriver(engine: InjectionEngine, proxyApi?: ProxyApiCl
       for (const id of ids) await revertViaApi(proxyApi as ProxyApiClient, id).catch((e: unknown) => errors.push(e));
       const rest = await engine.revertAll().catch((e: unknown) => (errors.push(e), [] as string[]));
       for (const id of [...ids, ...rest]) calls?.ended(id);
+      for (const id of rest) if (traffic?.errors?.has(id)) await traffic.errors.ended(id);
       if (errors.length > 0) throw errors[0];
       return [...ids, ...rest];
     },
     async evidence(id) {
       if (calls?.has(id)) return calls.evidence(id);
+      if (traffic?.errors?.has(id)) return traffic.errors.evidence(id);
       const answer = await engine.evidence(id);
       return answer ? toEvidence(answer.errors) : [];
     },
+    trafficSummary: (id) => traffic?.faults.summary(id),
   };
 }
 
@@ -159,9 +178,13 @@ export function createRunDeps(a: RunDepsArgs): WiredRun {
   const say = a.onProgress ?? (() => undefined);
   const services = new Supervisor({ services: config.services, stateDir: a.stateDir, ledger: a.ledger, actor: 'experiment' });
   const proxies = a.up ? new ProxyRegistry({ guard: a.guard, ledger: a.ledger, actor: 'experiment', ...(config.defaults.seed !== undefined ? { seed: config.defaults.seed } : {}) }) : undefined;
-  const engine = new InjectionEngine({ stateDir: a.stateDir, ledger: a.ledger, guard: a.guard, services, ...(proxies ? { proxies } : {}), actor: 'experiment' });
+  const rng = createRng(config.defaults.seed);
+  const traffic = trafficWiring(rng, a.ledger, a.stateDir);
+  const engine = new InjectionEngine({ stateDir: a.stateDir, ledger: a.ledger, guard: a.guard, services, ...(proxies ? { proxies } : {}), traffic: traffic.faults, actor: 'experiment' });
   const proxyApi = proxies ? undefined : new ProxyApiClient(`http://${config.proxy.listen}`, { ...(process.env.FAULTLINE_PROXY_TOKEN ? { token: process.env.FAULTLINE_PROXY_TOKEN } : {}) });
-  const load = a.noLoad ? undefined : runLoad(config, a.values ?? {});
+  const plainLoad = a.noLoad ? undefined : runLoad(config, a.values ?? {});
+  // the load generator applies the run's traffic faults (malformed requests) to its own requests
+  const load = plainLoad ? { ...plainLoad, traffic: traffic.faults } : undefined;
   const targets = (): ObserveTarget[] =>
     Object.values(readServiceRecords(a.stateDir))
       .filter((r) => config.services[r.name] !== undefined)
@@ -179,7 +202,7 @@ export function createRunDeps(a: RunDepsArgs): WiredRun {
   const bounds: SteadyStateBounds | undefined =
     s?.maxErrorRate !== undefined ? { maxErrorRate: s.maxErrorRate, ...(s.maxP99LatencyMs !== undefined ? { maxP99LatencyMs: s.maxP99LatencyMs } : {}), ...(s.minThroughputPerSec !== undefined ? { minThroughputPerSec: s.minThroughputPerSec } : {}) } : undefined;
   let started = false;
-  const driver = createFaultDriver(engine, proxyApi, dependencyCalls(config, a.stateDir));
+  const driver = createFaultDriver(engine, proxyApi, dependencyCalls(config, a.stateDir), traffic);
   const wired = a.metrics ? withMetrics(a.metrics, driver, startObserver) : { driver, startObserver };
   return {
     deps: {
@@ -194,7 +217,7 @@ export function createRunDeps(a: RunDepsArgs): WiredRun {
       anomaly: anomalyScorerFactory(),
       checkHealth,
       ledger: a.ledger,
-      rng: createRng(config.defaults.seed),
+      rng,
       ...(a.onProgress ? { onProgress: a.onProgress } : {}),
       ...(a.signal ? { signal: a.signal } : {}),
     },
@@ -248,6 +271,7 @@ export function withMetrics(metrics: RunMetrics, driver: FaultDriver, start: Sta
         return ids;
       },
       evidence: (id) => driver.evidence(id),
+      trafficSummary: (id) => driver.trafficSummary?.(id),
     },
     startObserver: (o) => {
       const obs: Observer = start({ ...o, onBucket: (b) => (metrics.onBucket(b), o.onBucket?.(b)) });

@@ -8,6 +8,8 @@ import type { FaultFigures, FaultWindow, Observation, ResilienceFigures, SteadyS
 export interface FigureOptions {
   /** how long a return to steady state must last to count as recovery (default 1000 ms) */
   sustainMs?: number;
+  /** where the baseline ends (default: where the first fault starts); a fault whose injection takes time (a restart) is not baseline */
+  baselineEndMs?: number;
 }
 
 export const DEFAULT_SUSTAIN_MS = 1000;
@@ -162,7 +164,7 @@ export function computeFigures(obs: Observation, windows: FaultWindow[], bounds?
   const sustainMs = opts.sustainMs ?? DEFAULT_SUSTAIN_MS;
   validate(obs, windows, bounds, sustainMs);
   const sorted = [...windows].sort((a, b) => a.startMs - b.startMs);
-  const firstFault = sorted[0]?.startMs ?? obs.durationMs;
+  const firstFault = Math.min(sorted[0]?.startMs ?? obs.durationMs, opts.baselineEndMs ?? Number.POSITIVE_INFINITY);
   const baseBuckets = obs.buckets.filter((b) => b.atMs + obs.bucketMs <= firstFault);
   const baseline = baseBuckets.some((b) => b.requests > 0) ? combine(baseBuckets, baseBuckets.length * obs.bucketMs) : undefined;
   const used = bounds ?? deriveBounds(baseline);

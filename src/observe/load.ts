@@ -38,8 +38,13 @@ export interface RequestSample {
   at: number;
   latencyMs: number;
   status: number;
-  /** 'ok' for 2xx/3xx, 'http_5xx', 'http_4xx', 'timeout', the socket error code, or 'aborted' */
+  /**
+   * 'ok' for 2xx/3xx, 'http_5xx', 'http_4xx', 'timeout', the socket error code, or 'aborted'; for a request a
+   * traffic fault replaced: 'ok' when answered as the fault expects, else 'malformed_http_5xx', 'malformed_timeout' …
+   */
   outcome: string;
+  /** the traffic fault that replaced this request (LoadSpec.traffic) */
+  faultId?: string;
 }
 
 export interface LoadSummary {
@@ -162,6 +167,8 @@ export function startLoad(spec: LoadSpec, o: StartLoadOptions): LoadHandle {
   };
 
   const fire = (intended: number): void => {
+    // a traffic fault (malformed requests) may replace this request; the generator enforces its TTL by asking here
+    const replaced = spec.traffic?.draw();
     const r: InFlight = {
       intended,
       done: false,
@@ -169,7 +176,8 @@ export function startLoad(spec: LoadSpec, o: StartLoadOptions): LoadHandle {
         if (r.done) return;
         r.done = true;
         completed++;
-        o.onSample({ at: intended, latencyMs: now() - intended, status, outcome });
+        if (replaced) o.onSample({ at: intended, latencyMs: now() - intended, status, outcome: replaced.settle(status, outcome), faultId: replaced.faultId });
+        else o.onSample({ at: intended, latencyMs: now() - intended, status, outcome });
         settle();
       },
     };
@@ -195,7 +203,8 @@ export function startLoad(spec: LoadSpec, o: StartLoadOptions): LoadHandle {
     o.onSend?.(intended);
     lag.record(now() - intended);
     try {
-      pool.dispatch({ origin: u.origin, path, method, headers, ...(spec.body !== undefined ? { body: spec.body } : {}) }, handler);
+      if (replaced) pool.dispatch({ origin: u.origin, path: replaced.path, method: replaced.method as Dispatcher.HttpMethod, headers: replaced.headers, ...(replaced.body !== undefined ? { body: replaced.body } : {}) }, handler);
+      else pool.dispatch({ origin: u.origin, path, method, headers, ...(spec.body !== undefined ? { body: spec.body } : {}) }, handler);
     } catch (e) {
       r.finish(0, errorKind(e));
     }

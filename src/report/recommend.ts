@@ -28,6 +28,7 @@ export function evidenceSites(evidence: readonly ErrorEvidence[], mapLocation?: 
     count: number;
     faultIds: Set<string>;
     call: boolean;
+    outer?: string;
   }
   const groups = new Map<string, Group>();
   for (const ev of evidence) {
@@ -41,6 +42,13 @@ export function evidenceSites(evidence: readonly ErrorEvidence[], mapLocation?: 
     }
     const fn = frame?.fn ?? ev.fn;
     const call = ev.source === DEPENDENCY_CALL;
+    // for an error a request was answered with (a 5xx the agent saw), the outermost frame is the handler's
+    const last = ev.source === 'response' ? [...ev.frames].reverse().find((f) => f.app) : undefined;
+    let outer: string | undefined;
+    if (last && last !== frame) {
+      const mapped = mapLocation?.(last.file, last.line, last.col);
+      outer = mapped ? `${mapped.file}:${mapped.line}` : `${last.file}:${last.line}`;
+    }
     const key = `${location}\0${fn ?? ''}\0${call ? DEPENDENCY_CALL : ''}`;
     let g = groups.get(key);
     if (!g) {
@@ -49,6 +57,7 @@ export function evidenceSites(evidence: readonly ErrorEvidence[], mapLocation?: 
       groups.set(key, g);
     }
     g.count++;
+    if (g.outer === undefined && outer !== undefined && outer !== location) g.outer = outer;
     const msg = ev.name !== undefined && !ev.message.startsWith(ev.name) ? `${ev.name}: ${ev.message}` : ev.message;
     g.messages.set(msg, (g.messages.get(msg) ?? 0) + 1);
     if (ev.faultId !== undefined) g.faultIds.add(ev.faultId);
@@ -65,6 +74,7 @@ export function evidenceSites(evidence: readonly ErrorEvidence[], mapLocation?: 
       };
       if (g.fn !== undefined) site.fn = g.fn;
       if (g.call) site.source = DEPENDENCY_CALL;
+      if (g.outer !== undefined) site.outer = g.outer;
       return site;
     })
     .sort((a, b) => b.count - a.count || a.location.localeCompare(b.location));
@@ -239,6 +249,31 @@ const retryOrBreak: Rule = (i) => {
   );
 };
 
+/** HTTP faults that make a dependency answer with an error status, or with a body that is not what it sent. */
+const isErrorAnswer = (f: RunFault): 'status' | 'body' | undefined => {
+  if (f.layer !== 'proxy') return undefined;
+  if (f.kind === 'http_status') return Number(f.params.status ?? 503) >= 500 ? 'status' : undefined;
+  if (f.kind === 'http_body') return 'body';
+  return undefined;
+};
+
+const routeToFallback: Rule = (i) => {
+  const what = isErrorAnswer(i.fault);
+  if (what === undefined) return undefined;
+  if (i.http5xx === 0 && !i.errorRateBreached) return undefined;
+  const answer = what === 'status' ? `answered ${String(i.fault.params.status ?? 503)}` : 'answered with a body that is not what it sends';
+  return located(
+    {
+      title: `Serve the fallback when ${dependencyOf(i.fault)} ${what === 'status' ? 'answers with an error' : 'answers with an unreadable body'}`,
+      why: `while ${dependencyOf(i.fault)} ${answer} (${i.label}), the service failed too: ${i.http5xx > 0 ? `${i.http5xx} HTTP 5xx answer(s)` : 'the error-rate bound broke'}${i.during ? `, error rate ${fmtRate(i.during.errorRate)}` : ''}`,
+      change: `Treat an error status or a body that does not parse${callSite(i)} like a failed call: check them inside the try/catch that guards the call, so its fallback (a cached or default value) answers instead of the error.`,
+      severity: severityOf(i),
+      recipe: 'route-to-fallback',
+    },
+    i,
+  );
+};
+
 const guardCall: Rule = (i, report) => {
   if (i.fault.layer !== 'agent' || i.fault.kind !== 'throw') return undefined;
   const surfaced = i.http5xx > 0 || (i.during === undefined && report.deviated && i.sites.length > 0);
@@ -308,6 +343,75 @@ const monotonicTime: Rule = (i, report) => {
   );
 };
 
+/** A corrupted data file (process corruptfile) that kept the service from starting or made it answer errors. */
+const skipBadRecord: Rule = (i, report) => {
+  if (i.fault.layer !== 'process' || i.fault.kind !== 'corruptfile') return undefined;
+  const site = i.sites.find((s) => s.source !== DEPENDENCY_CALL);
+  if (!site) return undefined;
+  const failed = i.http5xx > 0 || i.connectionErrors > 0 || i.errorRateBreached || !i.recovered || i.availabilityLossPts > 0 || report.deviated;
+  if (!failed) return undefined;
+  const file = typeof i.fault.params.path === 'string' ? i.fault.params.path : 'its data file';
+  return {
+    title: `Skip (and report) a corrupt record instead of refusing to start`,
+    why: `with a corrupt record in ${file} (${i.label}), ${i.fault.target} failed at ${site.location}${site.fn ? ` (${site.fn})` : ''}: ${site.message}${impactText(i) ? `; ${impactText(i)}` : ''}`,
+    change: `Parse each record of the file on its own at ${site.location}: a record that does not parse is skipped with a warning naming it (its line number), and the service starts with the others; keep a copy of the bad record for repair.`,
+    location: site.location,
+    severity: severityOf(i),
+    recipe: 'skip-bad-record',
+  };
+};
+
+/** A JSON SyntaxError (what JSON.parse throws on malformed input), as the evidence words it. */
+const JSON_SYNTAX_ERROR = /SyntaxError[\s\S]*(JSON|Unexpected (token|end|non-whitespace|character)|Expected ',' or|Bad control character|Unterminated string)/;
+
+/** Malformed requests (traffic fault) answered 5xx: from the fault's own summary, else from the traffic while it was active. */
+function malformed5xx(i: FaultImpact): number {
+  if (i.fault.layer !== 'traffic') return 0;
+  return i.fault.traffic?.byClass['5xx'] ?? i.during?.errorsByKind.malformed_http_5xx ?? 0;
+}
+
+function malformedWhy(i: FaultImpact, n: number): string {
+  const t = i.fault.traffic;
+  return t ? `${t.sent} malformed ${t.request} request(s) (expected ${t.expect}): ${n} answered 5xx, ${t.asExpected} as expected` : `${n} malformed request(s) answered 5xx under ${i.label}`;
+}
+
+const guardJsonInput: Rule = (i) => {
+  const n = malformed5xx(i);
+  if (n === 0) return undefined;
+  const site = i.sites.find((s) => JSON_SYNTAX_ERROR.test(s.message));
+  if (!site) return undefined;
+  return {
+    title: `Answer malformed JSON with 400, not 500${site.fn ? ` in ${site.fn}` : ''}`,
+    why: `${malformedWhy(i, n)}; the SyntaxError of JSON.parse at ${site.location} reached the client as a server error (${site.count}× "${site.message}")`,
+    change: `Parse the request body at ${site.location} through a helper that turns the SyntaxError into a typed error with status 400 (JsonParseError), so the handler can tell bad input from an outage.`,
+    severity: severityOf(i),
+    recipe: 'guard-json-parse',
+    location: site.location,
+  };
+};
+
+/**
+ * error-status: where the 500 is answered. The evidence records where the error arose and the frames up to the
+ * request handler; the outermost application frame is the handler's call inside the try whose catch answered,
+ * so the recommendation names it (the recipe takes the catch-all of the try around that line). Without such a
+ * frame it names the error's own site (the recipe then refuses unless that line is inside such a try).
+ */
+const errorStatus: Rule = (i) => {
+  const n = malformed5xx(i);
+  if (n === 0) return undefined;
+  const site = i.sites.find((s) => JSON_SYNTAX_ERROR.test(s.message)) ?? i.sites[0];
+  const where = site?.outer ?? site?.location;
+  const r: Recommendation = {
+    title: "Answer client errors with their own 4xx status in the handler's catch-all",
+    why: `${malformedWhy(i, n)}: the handler answers every error with 500, so bad input looks like an outage${site ? ` (errors at ${site.location})` : ''}`,
+    change: `In the catch-all of the request handler${where ? ` around ${where}` : ''}, answer err.status/err.statusCode when it is a 4xx (the http-errors convention) and 500 otherwise, without sending the raw message of a 5xx to the client.`,
+    severity: severityOf(i),
+    recipe: 'error-status',
+  };
+  if (where) r.location = where;
+  return r;
+};
+
 /** the bound the fault broke furthest, as the signal an alert should watch */
 function signalOf(i: FaultImpact, report: RunReport): string {
   const b = report.figures?.bounds;
@@ -358,7 +462,7 @@ const detection: Rule = (i, report) => {
   return undefined;
 };
 
-const RULES: readonly Rule[] = [addTimeout, retryOrBreak, guardCall, nullGuard, restartPolicy, monotonicTime, detection];
+const RULES: readonly Rule[] = [addTimeout, retryOrBreak, routeToFallback, guardCall, nullGuard, restartPolicy, monotonicTime, skipBadRecord, guardJsonInput, errorStatus, detection];
 const RANK: Record<Recommendation['severity'], number> = { high: 0, medium: 1, low: 2 };
 
 /** Every recommendation the rules derive from the report, highest severity first, without duplicates. */
@@ -372,7 +476,11 @@ export function recommend(report: RunReport): Recommendation[] {
       const key = `${r.recipe ?? r.title}\0${r.location ?? r.title}`;
       const earlier = seen.get(key);
       if (earlier) {
-        if (!earlier.faultIds?.includes(impact.fault.id)) earlier.faultIds = [...(earlier.faultIds ?? []), impact.fault.id];
+        if (!earlier.faultIds?.includes(impact.fault.id)) {
+          earlier.faultIds = [...(earlier.faultIds ?? []), impact.fault.id];
+          // what each fault did, for the first three (a fix is verified against each)
+          if (earlier.faultIds.length <= 3 && !earlier.why.includes(r.why)) earlier.why = `${earlier.why}; ${r.why}`;
+        }
         continue;
       }
       const withFault = { ...r, faultIds: [impact.fault.id] };

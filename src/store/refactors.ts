@@ -38,6 +38,8 @@ export interface RecordedTarget {
   evidence: string[];
   /** the recorded run whose experiment or card exposed the failure */
   exposedBy?: { runId: string; kind: string; title?: string; cardId?: string; file?: string };
+  /** the other runs that exposed it (each re-run to verify the fix) */
+  alsoExposedBy?: { runId: string; kind: string; title?: string; cardId?: string; file?: string }[];
 }
 
 export interface RefactorRecord {

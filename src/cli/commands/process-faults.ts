@@ -84,6 +84,17 @@ const FAULTS: FaultCli[] = [
     description: 'restart a service that runs the agent (agent: true) so that importing or requiring the matching modules throws a SyntaxError; restarted without at the TTL',
     options: [{ flags: '--modules <patterns>', help: 'comma-separated module patterns as in FAULTLINE_AGENT_INCLUDE, e.g. lib/report.js or src/**/pdf-*.js (required)', param: 'modules' }],
   },
+  {
+    kind: 'corruptfile',
+    description: "corrupt a supervised service's data file on disk (a torn line, a truncated record, bytes overwritten) and restart it; the original bytes are restored and the service restarted at the TTL",
+    options: [
+      { flags: '--path <file>', help: "the file, relative to the service's cwd or absolute; inside its cwd or the state folder (required)", param: 'path' },
+      { flags: '--mode <mode>', help: 'append (a torn line, default), truncate (last line cut in half) or garbage (bytes overwritten in the middle)', param: 'mode' },
+      { flags: '--text <line>', help: 'the appended line (mode append)', param: 'text' },
+      { flags: '--bytes <n>', help: 'bytes mode garbage overwrites (default 8)', param: 'bytes' },
+      { flags: '--no-restart', help: 'corrupt the file under the running service without restarting it', param: 'restart' },
+    ],
+  },
 ];
 
 function target(o: CommonOptions): FaultTarget {

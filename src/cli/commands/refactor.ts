@@ -120,7 +120,13 @@ async function planTargets(c: CliContext, root: string, base: string, o: Refacto
   // a project in a folder of the repository (a monorepo package, the bundled example): only its files
   const inProject = project === '' ? targets : targets.filter((t) => t.path.startsWith(`${project}/`));
   if (inProject.length < targets.length) notes.push(`${targets.length - inProject.length} target(s) outside ${project}/ left alone`);
-  const exposed = attachExposures(inProject, runs.findings, (p) => functions.get(p) ?? []);
+  // a recommendation names a line: the function it is in comes from the analysis
+  const named = inProject.map((t) => {
+    if (t.fn !== undefined) return t;
+    const fn = (functions.get(t.path) ?? []).filter((f) => f.line <= t.line && t.line <= f.endLine).sort((x, y) => x.endLine - x.line - (y.endLine - y.line))[0];
+    return fn ? { ...t, fn: fn.name } : t;
+  });
+  const exposed = attachExposures(named, runs.findings, (p) => functions.get(p) ?? []);
   const sel = selectTargets(exposed, {
     minConfidence: parseNumber(o.minConfidence, '--min-confidence', 0, 1, false) ?? settings.minConfidence ?? DEFAULT_MIN_CONFIDENCE,
     maxFixes: parseNumber(o.maxFixes, '--max-fixes', 1, 10_000, true) ?? settings.maxFixes ?? DEFAULT_MAX_FIXES,
@@ -169,15 +175,16 @@ function trafficLine(t: Traffic | undefined): string {
  * the timeline with traffic while it was active within the bounds of faultline.yaml: the loop's `held`) and
  * came back after it. Drilled-and-recovered is not enough: every fault that is reverted recovers.
  */
-export function judgeCard(cardId: string, stdout: string): { ok: boolean; detail: string } {
+export function judgeCard(cardId: string, stdout: string): { ok: boolean | null; detail: string } {
   let j: LoopJson;
   try {
     j = JSON.parse(stdout) as LoopJson;
   } catch {
-    return { ok: false, detail: `faultline loop printed no JSON result` };
+    return { ok: null, detail: `faultline loop printed no JSON result` };
   }
   const p = (j.phases ?? []).find((x) => x.cardId === cardId);
-  if (!p || !p.fault) return { ok: false, detail: `card ${cardId} was not drilled${p?.error ? `: ${p.error}` : ''}` };
+  // nothing was measured: it says nothing about the fix (the baseline drops it; after a fix it counts as a failure)
+  if (!p || !p.fault) return { ok: null, detail: `card ${cardId} was not drilled${p?.error ? `: ${p.error}` : ''}` };
   if (p.halted) return { ok: false, detail: `halted: ${p.halted}` };
   if (p.error) return { ok: false, detail: p.error };
   const traffic = trafficLine(p.during);
@@ -330,12 +337,15 @@ export async function refactorProject(c: CliContext, o: RefactorFlags, progress:
   };
   // the experiment file of each exposing experiment run, by title at the base commit
   const files = new Map<string, string | undefined>();
-  for (const t of plan.targets) {
-    const e = t.exposedBy;
-    if (!e || e.cardId || e.kind !== 'experiment' || !e.title) continue;
+  const withFile = async (e: Exposure): Promise<Exposure> => {
+    if (e.cardId || e.kind !== 'experiment' || !e.title) return e;
     if (!files.has(e.title)) files.set(e.title, await findExperimentFile(root, base, e.title));
     const file = files.get(e.title);
-    if (file) t.exposedBy = { ...e, file };
+    return file ? { ...e, file } : e;
+  };
+  for (const t of plan.targets) {
+    if (t.exposedBy) t.exposedBy = await withFile(t.exposedBy);
+    if (t.alsoExposedBy) t.alsoExposedBy = await Promise.all(t.alsoExposedBy.map(withFile));
   }
 
   const report = await runEngine(

@@ -225,6 +225,8 @@ export async function runCard(card: FailureCard, bindings: Bindings, deps: CardR
       evidence = [];
     }
     await deps.faults.revert(active.id);
+    const traffic = deps.faults.trafficSummary?.(active.id);
+    if (traffic) runFault.traffic = traffic;
     runFault.endMs = now();
     runFault.endedBy = expired ? 'ttl' : endedBy;
     if (endedBy === 'halt' || endedBy === 'interrupt') {

@@ -9,11 +9,11 @@ import type { FailureCard } from '../cards/types.js';
 /** The card scenarios that exercise each failure type. */
 export const SCENARIOS_FOR: Readonly<Record<FailureType, readonly string[]>> = {
   timeout: ['network-latency', 'slow-responses', 'latency-spike', 'network-partition', 'packet-loss', 'dependency-errors'],
-  'unhandled-error': ['random-exceptions', 'dependency-errors', 'code-error', 'config-drift', 'missing-dependency-binary'],
+  'unhandled-error': ['random-exceptions', 'dependency-errors', 'corrupt-response', 'code-error', 'config-drift', 'missing-dependency-binary'],
   'null-value': ['null-values', 'schema-drift'],
   'resource-leak': ['memory-leak', 'disk-exhaustion', 'queue-backlog'],
   'blocking-io': ['cpu-spike', 'deadlock', 'heartbeat-loss'],
-  'data-corruption': ['state-corruption', 'corrupted-data-file', 'race-condition', 'time-skew', 'clock-drift'],
+  'data-corruption': ['state-corruption', 'corrupted-data-file', 'corrupt-response', 'race-condition', 'time-skew', 'clock-drift'],
   crash: ['process-crash', 'heartbeat-loss', 'code-error'],
   logic: [],
 };

@@ -7,7 +7,7 @@ import { parseDurationMs } from '../../core/duration.js';
 import type { FaultLayer, FaultRequest, FaultTarget } from '../../core/fault.js';
 import { ActivityFailed, isObj, type ProviderModule, type ProviderProblem } from './types.js';
 
-export const LAYERS: readonly FaultLayer[] = ['proxy', 'process', 'agent', 'network'];
+export const LAYERS: readonly FaultLayer[] = ['proxy', 'process', 'agent', 'network', 'traffic'];
 export const METRICS = ['errorRate', 'p50LatencyMs', 'p90LatencyMs', 'p99LatencyMs', 'throughputPerSec', 'requests'] as const;
 export type MetricName = (typeof METRICS)[number];
 const FUNCS = ['inject', 'revert', 'metric'] as const;

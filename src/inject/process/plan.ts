@@ -1,5 +1,5 @@
 /** Revert plans: the steps that undo a process fault, executed by the controller (early revert) or the TTL guard (expiry). */
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import type { ServiceConfig } from '../../core/config-types.js';
 import { assertNever } from '../../core/errors.js';
 import { signalChecked, waitForExit } from './proc.js';
@@ -15,8 +15,13 @@ export type RevertStep =
   | { op: 'remove-dir'; path: string }
   /** start the service (detached) unless it is already running */
   | { op: 'start-service'; service: ServiceConfig; stateDir: string }
-  /** stop the service and start it again with its own environment, unless it already runs with it (a fault that was never applied) */
-  | { op: 'restart-service'; service: ServiceConfig; stateDir: string };
+  /**
+   * stop the service and start it again with its own environment, unless it already runs with it (a fault that was
+   * never applied); with `always`, also when it does (a fault that changed what it reads at start-up, e.g. corruptfile)
+   */
+  | { op: 'restart-service'; service: ServiceConfig; stateDir: string; always?: boolean }
+  /** write a file's original bytes back (base64; `absent`: the file did not exist, so it is removed) */
+  | { op: 'restore-file'; path: string; contentBase64?: string; absent?: boolean };
 
 /** Runs every step (a failing step does not stop the others); returns one line per step and the errors. */
 export async function executePlan(steps: readonly RevertStep[]): Promise<{ lines: string[]; errors: string[] }> {
@@ -55,11 +60,19 @@ async function executeStep(step: RevertStep): Promise<string> {
     }
     case 'restart-service': {
       const running = liveServiceRecord(step.stateDir, step.service.name);
-      if (running && !running.overrides) return `${step.service.name} already runs with its own environment (pid ${running.pid})`;
+      if (running && !running.overrides && !step.always) return `${step.service.name} already runs with its own environment (pid ${running.pid})`;
       await stopServiceProcess(step.stateDir, step.service.name, step.service.stopTimeoutMs);
       const rec = await startServiceProcess(step.service, { stateDir: step.stateDir });
       return `restarted ${step.service.name} (pid ${rec.pid})`;
     }
+    case 'restore-file':
+      if (step.absent) {
+        rmSync(step.path, { force: true });
+        return `removed ${step.path} (it did not exist before the fault)`;
+      }
+      // in place (same inode and mode), so a process that holds the file open sees the original bytes
+      writeFileSync(step.path, Buffer.from(step.contentBase64 ?? '', 'base64'));
+      return `restored ${step.path}`;
     default:
       return assertNever(step, 'revert step');
   }

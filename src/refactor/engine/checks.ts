@@ -20,7 +20,8 @@ export interface CheckSpec {
   /** run through /bin/sh (a command line from faultline.yaml) */
   shell?: boolean;
   /** the verdict from the output when the exit code does not carry it (e.g. `faultline loop --json`) */
-  judge?: (out: { exitCode: number | null; stdout: string; stderr: string }) => { ok: boolean; detail: string };
+  /** the verdict from the output; `ok: null` when the command could not do its job at all (nothing was measured) */
+  judge?: (out: { exitCode: number | null; stdout: string; stderr: string }) => { ok: boolean | null; detail: string };
 }
 
 export interface CheckResult {
@@ -89,7 +90,7 @@ export const runCheck: RunCheck = (spec) =>
       killGroup();
       const ms = performance.now() - t0;
       const out = { exitCode: code, stdout, stderr };
-      let ok: boolean;
+      let ok: boolean | null;
       let verdict: string;
       if (timedOut) {
         ok = false;

@@ -25,7 +25,7 @@ import { prepareFix, type RecipeLookup } from './fix.js';
 import { FileLocator } from './locations.js';
 import { commitMessage } from './message.js';
 import { type FixCharacterisation, type FixReport, type RefactorReport, summarize } from './report.js';
-import type { Exposure, RefactorTarget } from './targets.js';
+import { exposuresOf, type Exposure, type RefactorTarget } from './targets.js';
 import type { Workspace } from './workspace.js';
 
 export interface EngineOptions {
@@ -122,8 +122,13 @@ function toRecorded(t: RefactorTarget): RefactorRecord['target'] {
     severity: t.severity,
     source: t.source,
     evidence: t.evidence,
-    ...(t.exposedBy ? { exposedBy: { runId: t.exposedBy.runId, kind: t.exposedBy.kind, ...(t.exposedBy.title ? { title: t.exposedBy.title } : {}), ...(t.exposedBy.cardId ? { cardId: t.exposedBy.cardId } : {}), ...(t.exposedBy.file ? { file: t.exposedBy.file } : {}) } } : {}),
+    ...(t.exposedBy ? { exposedBy: recordedExposure(t.exposedBy) } : {}),
+    ...(t.alsoExposedBy && t.alsoExposedBy.length > 0 ? { alsoExposedBy: t.alsoExposedBy.map(recordedExposure) } : {}),
   };
+}
+
+function recordedExposure(e: Exposure): NonNullable<RefactorRecord['target']['exposedBy']> {
+  return { runId: e.runId, kind: e.kind, ...(e.title ? { title: e.title } : {}), ...(e.cardId ? { cardId: e.cardId } : {}), ...(e.file ? { file: e.file } : {}) };
 }
 
 /** Runs the loop; returns the report (patches written, records appended). Throws FL_ERR_REFACTOR_BASELINE / _NO_TESTS. */
@@ -152,16 +157,18 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
 
     // the experiments that exposed targets, one check each
     const experiments = new Map<string, CheckSpec>();
-    const experimentOf = new Map<RefactorTarget, CheckSpec>();
+    const experimentOf = new Map<RefactorTarget, CheckSpec[]>();
     for (const t of o.targets) {
-      if (!t.exposedBy) continue;
-      const spec = deps.experimentCheck?.(t.exposedBy, ws.dir) ?? { reason: 'no way to re-run experiments was given' };
-      if ('reason' in spec) {
-        notes.push(`${t.path}:${t.line}: exposed by run ${t.exposedBy.runId}, which cannot be re-run (${spec.reason}); verified without it`);
-        continue;
+      for (const e of exposuresOf(t)) {
+        const spec = deps.experimentCheck?.(e, ws.dir) ?? { reason: 'no way to re-run experiments was given' };
+        if ('reason' in spec) {
+          notes.push(`${t.path}:${t.line}: exposed by run ${e.runId}${e.cardId ? ` (card ${e.cardId})` : ''}, which cannot be re-run (${spec.reason}); verified without it`);
+          continue;
+        }
+        experiments.set(spec.name, experiments.get(spec.name) ?? spec);
+        const mine = experimentOf.get(t) ?? [];
+        if (!mine.some((s) => s.name === spec.name)) experimentOf.set(t, [...mine, experiments.get(spec.name) as CheckSpec]);
       }
-      experiments.set(spec.name, experiments.get(spec.name) ?? spec);
-      experimentOf.set(t, experiments.get(spec.name) as CheckSpec);
     }
 
     // baseline: every check once on the untouched worktree
@@ -189,6 +196,12 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
       const r = await deps.runCheck(spec);
       baseline.push(r);
       experimentBefore.set(spec.name, r);
+      if (r.ok === null) {
+        // it could not run at all on the untouched code (a card that cannot be drilled there): it cannot show anything
+        notes.push(`${spec.name} could not be run on the untouched code (${r.detail.split('\n')[0]}), so it cannot verify the fixes it exposed; they are verified without it`);
+        for (const [t, list] of experimentOf) experimentOf.set(t, list.filter((x) => x.name !== spec.name));
+        continue;
+      }
       if (r.ok) notes.push(`${spec.name}: the steady state already held before any fix, so it cannot show that a fix helps; it still guards against a fix that breaks it`);
     }
     timing.baselineMs = performance.now() - b0;
@@ -197,8 +210,74 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
 
     const locator = new FileLocator();
     const fixes: FixReport[] = [];
-    for (const [i, target] of o.targets.entries()) {
-      const nn = i + 1;
+    // a fix set: fixes exposed by the same run whose experiment still failed after the first of them. They stay
+    // applied (uncommitted) while the rest of the set is tried right after; the experiment judges them together
+    // after each, and they are committed (one commit each, in order) when it holds, or all put back when the
+    // last one of the set still fails it.
+    interface Pending {
+      id: string;
+      nn: number;
+      target: RefactorTarget;
+      recipe: { id: string; title: string };
+      prepared: { after: string; edits: PreparedEdits; diff: string; line: number };
+      checks: CheckResult[];
+      exps: CheckSpec[];
+      characterisation?: FixCharacterisation;
+      patch: string;
+      recipeMs: number;
+      base: RefactorRecord;
+    }
+    type PreparedEdits = Parameters<FileLocator['kept']>[1];
+    let pending: Pending[] = [];
+    let pendingExperiments = new Set<string>();
+    let snapshot: FileLocator | undefined;
+    const queue = o.targets.map((target, i) => ({ target, nn: i + 1 }));
+    const sharesExperiment = (t: RefactorTarget, names: ReadonlySet<string>): boolean => (experimentOf.get(t) ?? []).some((x) => names.has(x.name));
+    const verdictsOf = (exps: readonly CheckSpec[], checks: readonly CheckResult[], final?: readonly CheckResult[]) =>
+      exps.map((x) => ({ name: x.name, before: experimentBefore.get(x.name)?.ok ?? null, after: (final?.find((c) => c.name === x.name) ?? checks.find((c) => c.name === x.name))?.ok ?? null }));
+    const experimentFieldsOf = (v: ReturnType<typeof verdictsOf>) => (v[0] ? { experiment: v[0], ...(v.length > 1 ? { experiments: v } : {}) } : {});
+    const recordedOf = (checks: readonly CheckResult[]) => checks.map((c) => ({ name: c.name, ok: c.ok, ms: Math.round(c.ms), detail: c.detail }));
+    const unverifiedWhy = testVerifies ? undefined : hasTest ? 'the test command fails on the untouched code, so no test verified this change (kept with --no-verify)' : 'the project has no test command, so no test verified this change (kept with --no-verify)';
+
+    /** Commits one fix whose checks passed (alone, or as part of a set whose experiment held with the last one). */
+    const keep = async (f: Pending, extra: { together?: string; final?: CheckResult[] } = {}): Promise<void> => {
+      const checks = extra.final ? [...f.checks.filter((c) => c.kind !== 'experiment'), ...extra.final.filter((c) => c.kind === 'experiment')] : f.checks;
+      const message = commitMessage({ fixId: f.id, runId: o.runId, target: { ...f.target, line: f.prepared.line }, recipe: f.recipe, checks, experimentsBefore: f.exps.map((x) => experimentBefore.get(x.name)).filter((c): c is CheckResult => c !== undefined), ...(unverifiedWhy ? { unverified: unverifiedWhy } : {}), ...(extra.together ? { together: extra.together } : {}) });
+      g = performance.now();
+      ws.write(f.target.path, f.prepared.after);
+      const commit = await ws.commit([f.target.path], message);
+      timing.gitMs += performance.now() - g;
+      committed++;
+      const outcome = unverifiedWhy ? 'unverified' : 'kept';
+      const reason = [unverifiedWhy, extra.together].filter((x): x is string => x !== undefined).join('; ');
+      say(`refactor: ${f.id} ${outcome} ${commit.slice(0, 10)}${extra.together ? ` (${extra.together})` : ''}`);
+      fixes.push({ id: f.id, nn: f.nn, target: f.target, recipe: f.recipe.id, recipeTitle: f.recipe.title, outcome, ...(reason ? { reason } : {}), checks, ...experimentFieldsOf(verdictsOf(f.exps, f.checks, extra.final)), ...(f.characterisation ? { characterisation: f.characterisation } : {}), commit, patch: f.patch, diff: f.prepared.diff, files: [f.target.path], recipeMs: f.recipeMs });
+      deps.record?.({ ...f.base, recipe: f.recipe.id, outcome, ...(reason ? { reason } : {}), checks: recordedOf(checks), commit, patch: f.patch, files: [f.target.path] });
+    };
+    const revert = (f: Pending, reason: string): void => {
+      say(`refactor: ${f.id} reverted: ${reason}`);
+      fixes.push({ id: f.id, nn: f.nn, target: f.target, recipe: f.recipe.id, recipeTitle: f.recipe.title, outcome: 'reverted', reason, checks: f.checks, ...experimentFieldsOf(verdictsOf(f.exps, f.checks)), ...(f.characterisation ? { characterisation: f.characterisation } : {}), patch: f.patch, diff: f.prepared.diff, files: [f.target.path], recipeMs: f.recipeMs });
+      deps.record?.({ ...f.base, recipe: f.recipe.id, outcome: 'reverted', reason, checks: recordedOf(f.checks), patch: f.patch, files: [f.target.path] });
+    };
+    /** Puts back every fix of the pending set (they are uncommitted) and forgets their edits. */
+    const dropPending = async (reason: (f: Pending) => string): Promise<void> => {
+      g = performance.now();
+      await ws.restore([...new Set(pending.map((p) => p.target.path))]);
+      timing.gitMs += performance.now() - g;
+      for (const p of pending) revert(p, reason(p));
+      if (snapshot) locator.restoreFrom(snapshot);
+      pending = [];
+      pendingExperiments = new Set();
+      snapshot = undefined;
+    };
+
+    while (queue.length > 0) {
+      const { target, nn } = queue.shift() as { target: RefactorTarget; nn: number };
+      const inSet = pending.length > 0 && sharesExperiment(target, pendingExperiments);
+      if (pending.length > 0 && !inSet) {
+        // the set's remaining members were moved to the front, so a target outside it means the set is over
+        await dropPending(() => `kept only if the experiment held with the rest of its fix set, and it still failed after the last of them: ${[...pendingExperiments].join(', ')}`);
+      }
       const id = `${o.runId}-${pad2(nn)}`;
       const at = now().toISOString();
       const r0 = performance.now();
@@ -211,10 +290,10 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
         const fix: FixReport = { id, nn, target, ...(prepared.recipe ? { recipe: prepared.recipe } : {}), outcome: 'skipped', reason: prepared.reason, checks: [], files: [], recipeMs };
         fixes.push(fix);
         deps.record?.({ ...base, ...(prepared.recipe ? { recipe: prepared.recipe } : {}), reason: prepared.reason });
+        if (inSet && !queue.some((q) => sharesExperiment(q.target, pendingExperiments))) await dropPending(() => `kept only if the experiment held with the rest of its fix set, whose last fix (${id}) could not be applied: ${[...pendingExperiments].join(', ')} still fails`);
         continue;
       }
       const recipe = prepared.recipe;
-      const files = [target.path];
       const patch = join(o.outDir, patchName(nn, recipe.id, target.path));
       writeFileSync(patch, prepared.diff);
       // characterisation pins the function as it is now, before the change
@@ -229,10 +308,10 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
       }
       ws.write(target.path, prepared.after);
 
-      // verify: the pinned behaviour (cheapest), the usable common checks, then the exposing experiment; stop at the first failure
+      // verify: the pinned behaviour (cheapest), the usable common checks, then the exposing experiments; stop at the first failure
       const checks: CheckResult[] = [];
-      const exp = experimentOf.get(target);
-      const specs = [...(pinnedCheck ? [pinnedCheck] : []), ...usable, ...(exp ? [exp] : [])];
+      const exps = experimentOf.get(target) ?? [];
+      const specs = [...(pinnedCheck ? [pinnedCheck] : []), ...usable, ...exps];
       let failed: CheckResult | undefined;
       for (const spec of specs) {
         if (failed) {
@@ -247,32 +326,65 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
         if (!r.ok) failed = r;
       }
       for (const c of baseline) if (c.ok === false && c.kind !== 'experiment') checks.push(skippedCheck(c, `not run: fails on the untouched code (--no-verify)`));
-      const expResult = exp ? checks.find((c) => c.name === exp.name) : undefined;
-      const experiment = exp ? { name: exp.name, before: experimentBefore.get(exp.name)?.ok ?? null, after: expResult?.ok ?? null } : undefined;
-      const recorded = checks.map((c) => ({ name: c.name, ok: c.ok, ms: Math.round(c.ms), detail: c.detail }));
+      const me: Pending = { id, nn, target, recipe: { id: recipe.id, title: recipe.title }, prepared: { after: prepared.after, edits: prepared.edits, diff: prepared.diff, line: prepared.location.line }, checks, exps, ...(characterisation ? { characterisation } : {}), patch, recipeMs, base };
 
-      if (failed) {
-        g = performance.now();
-        await ws.restore(files);
-        timing.gitMs += performance.now() - g;
-        const reason = failed.kind === 'characterisation' ? `characterisation: ${failed.detail.split('\n')[0]}` : `${failed.name} failed after the change: ${failed.detail.split('\n')[0]}`;
-        say(`refactor: ${id} reverted: ${reason}`);
-        fixes.push({ id, nn, target, recipe: recipe.id, recipeTitle: recipe.title, outcome: 'reverted', reason, checks, ...(experiment ? { experiment } : {}), ...(characterisation ? { characterisation } : {}), patch, diff: prepared.diff, files, recipeMs });
-        deps.record?.({ ...base, recipe: recipe.id, outcome: 'reverted', reason, checks: recorded, patch, files });
+      // only the experiment failed, and other fixes exposed by the same run are still to come: try them with this one applied
+      const experimentOnly = failed !== undefined && failed.kind === 'experiment';
+      const failedNames = new Set(checks.filter((c) => c.kind === 'experiment' && c.ok === false).map((c) => c.name));
+      const mates = experimentOnly ? queue.filter((q) => sharesExperiment(q.target, failedNames)) : [];
+      if (experimentOnly && mates.length > 0) {
+        if (pending.length === 0) snapshot = locator.clone();
+        pending.push(me);
+        for (const n of failedNames) pendingExperiments.add(n);
+        locator.kept(target.path, prepared.edits, recipe.id);
+        // the rest of the set next, in their order
+        for (const m of mates) queue.splice(queue.indexOf(m), 1);
+        queue.unshift(...mates);
+        say(`refactor: ${id} ${recipe.id}: ${[...failedNames].join(', ')} still fails; kept applied while ${mates.length} more fix(es) exposed by the same run are tried`);
         continue;
       }
-      const unverified = testVerifies ? undefined : hasTest ? 'the test command fails on the untouched code, so no test verified this change (kept with --no-verify)' : 'the project has no test command, so no test verified this change (kept with --no-verify)';
-      const message = commitMessage({ fixId: id, runId: o.runId, target: { ...target, line: prepared.location.line }, recipe, checks, ...(exp && experimentBefore.get(exp.name) ? { experimentBefore: experimentBefore.get(exp.name) as CheckResult } : {}), ...(unverified ? { unverified } : {}) });
-      g = performance.now();
-      const commit = await ws.commit(files, message);
-      timing.gitMs += performance.now() - g;
-      committed++;
-      locator.kept(target.path, prepared.edits);
-      const outcome = unverified ? 'unverified' : 'kept';
-      say(`refactor: ${id} ${outcome} ${commit.slice(0, 10)}`);
-      fixes.push({ id, nn, target, recipe: recipe.id, recipeTitle: recipe.title, outcome, ...(unverified ? { reason: unverified } : {}), checks, ...(experiment ? { experiment } : {}), ...(characterisation ? { characterisation } : {}), commit, patch, diff: prepared.diff, files, recipeMs });
-      deps.record?.({ ...base, recipe: recipe.id, outcome, ...(unverified ? { reason: unverified } : {}), checks: recorded, commit, patch, files });
+
+      if (failed) {
+        const reason = failed.kind === 'characterisation' ? `characterisation: ${failed.detail.split('\n')[0]}` : `${failed.name} failed after the change: ${failed.detail.split('\n')[0]}`;
+        if (inSet) {
+          if (failed.kind === 'experiment') {
+            // the last of the set, and the experiment still fails: the whole set goes
+            g = performance.now();
+            await ws.restore([target.path]);
+            timing.gitMs += performance.now() - g;
+            await dropPending(() => `kept only if ${[...pendingExperiments].join(', ')} held with the rest of its fix set; it still failed after the last of them (${id})`);
+            revert(me, reason);
+            continue;
+          }
+          // this fix broke something else: put back only its change, the set goes on
+          ws.write(target.path, prepared.before);
+          revert(me, reason);
+          if (!queue.some((q) => sharesExperiment(q.target, pendingExperiments))) await dropPending(() => `kept only if ${[...pendingExperiments].join(', ')} held with the rest of its fix set; its last fix (${id}) was reverted`);
+          continue;
+        }
+        g = performance.now();
+        await ws.restore([target.path]);
+        timing.gitMs += performance.now() - g;
+        revert(me, reason);
+        continue;
+      }
+      if (inSet) {
+        // the experiment holds with the whole set: commit each in order, this one last
+        const final = checks;
+        const names = [...pendingExperiments].join(', ');
+        const ids = [...pending.map((p) => p.id), id];
+        for (const p of pending) await keep(p, { together: `verified together with ${ids.filter((x) => x !== p.id).join(', ')}: ${names} held only with all of them applied`, final });
+        pending = [];
+        pendingExperiments = new Set();
+        snapshot = undefined;
+        await keep(me, { together: `verified together with ${ids.filter((x) => x !== id).join(', ')}: ${names} held only with all of them applied` });
+        locator.kept(target.path, prepared.edits, recipe.id);
+        continue;
+      }
+      await keep(me);
+      locator.kept(target.path, prepared.edits, recipe.id);
     }
+    if (pending.length > 0) await dropPending(() => `kept only if ${[...pendingExperiments].join(', ')} held with the rest of its fix set; it still failed`);
 
     const ended = now();
     timing.totalMs = performance.now() - t0;
@@ -356,7 +468,7 @@ export async function planFixes(o: PlanOptions): Promise<RefactorReport> {
       }
     }
     current.set(target.path, prepared.after);
-    locator.kept(target.path, prepared.edits);
+    locator.kept(target.path, prepared.edits, prepared.recipe.id);
     fixes.push({ id, nn, target, recipe: prepared.recipe.id, recipeTitle: prepared.recipe.title, outcome: 'unverified', reason: 'dry run: not applied, not verified', checks: [], ...(characterisation ? { characterisation } : {}), diff: prepared.diff, files: [target.path], recipeMs });
   }
   const totalMs = performance.now() - t0;

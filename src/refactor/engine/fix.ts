@@ -26,13 +26,14 @@ export function prepareFix(target: RefactorTarget, text: string | undefined, loc
   const loc = locator.locate(target.path, target.line, target.col, text);
   if (loc === undefined) return { ok: false, reason: `${target.path}:${target.line} is past the end of the file at the base commit (the location is stale)` };
   const refusals: string[] = [];
+  const { rewrittenBy, ...at } = loc;
   for (const id of target.recipes) {
     const recipe = lookup(id);
     if (recipe === undefined) {
       refusals.push(`${id}: no recipe with that id`);
       continue;
     }
-    const location = { path: target.path, ...loc };
+    const location = { path: target.path, ...at };
     try {
       const a = recipe.applies({ path: target.path, text }, location, options);
       if (!a.ok) {
@@ -45,10 +46,13 @@ export function prepareFix(target: RefactorTarget, text: string | undefined, loc
         continue;
       }
       const after = applyEdits(text, edits);
-      return { ok: true, recipe, edits, before: text, after, diff: unifiedDiff(target.path, text, after), location: loc };
+      return { ok: true, recipe, edits, before: text, after, diff: unifiedDiff(target.path, text, after), location: at };
     } catch (e) {
       refusals.push(`${id}: ${(e as Error).message}`);
     }
   }
-  return { ok: false, ...(target.recipes.length === 1 ? { recipe: target.recipes[0] as string } : {}), reason: refusals.join('; ') || 'no candidate recipe' };
+  const why = refusals.join('; ') || 'no candidate recipe';
+  // the code was moved or rewritten by a kept fix: the location only says where that fix's edit starts
+  const reason = rewrittenBy !== undefined ? `a kept ${rewrittenBy} fix rewrote the code at ${target.path}:${target.line} (${why}); run \`faultline refactor\` again to look at it where it is now` : why;
+  return { ok: false, ...(target.recipes.length === 1 ? { recipe: target.recipes[0] as string } : {}), reason };
 }

@@ -1,6 +1,6 @@
 /** The commit message of a fix: what failed where, the recipe, the evidence, and how it was verified. */
 import type { CheckResult } from './checks.js';
-import { describeTarget, type RefactorTarget } from './targets.js';
+import { describeTarget, exposuresOf, type RefactorTarget } from './targets.js';
 
 export interface MessageInput {
   fixId: string;
@@ -8,9 +8,11 @@ export interface MessageInput {
   target: RefactorTarget;
   recipe: { id: string; title: string };
   checks: readonly CheckResult[];
-  /** the experiment's verdict before the fix (the baseline), when the failure came from one */
-  experimentBefore?: CheckResult;
+  /** the verdicts of the exposing experiments before the fix (the baseline), when the failure came from runs */
+  experimentsBefore?: readonly CheckResult[];
   unverified?: string;
+  /** how it was verified with other fixes of its set ("verified together with …") */
+  together?: string;
 }
 
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -48,8 +50,9 @@ export function commitMessage(m: MessageInput): string {
     `Recipe: ${m.recipe.id} — ${m.recipe.title}`,
   ];
   if (t.evidence.length > 0) lines.push('Evidence:', ...t.evidence.slice(0, 8).map((e) => `- ${e}`));
-  if (t.exposedBy) lines.push(`Exposed by: ${t.exposedBy.kind} run ${t.exposedBy.runId}${t.exposedBy.title ? ` "${t.exposedBy.title}"` : ''}${t.exposedBy.cardId ? ` (card ${t.exposedBy.cardId})` : ''}`);
-  lines.push('Verification:', ...m.checks.map((c) => `- ${checkLine(c, c.kind === 'experiment' ? m.experimentBefore : undefined)}`));
+  for (const e of exposuresOf(t)) lines.push(`Exposed by: ${e.kind} run ${e.runId}${e.title ? ` "${e.title}"` : ''}${e.cardId ? ` (card ${e.cardId})` : ''}`);
+  lines.push('Verification:', ...m.checks.map((c) => `- ${checkLine(c, c.kind === 'experiment' ? m.experimentsBefore?.find((b) => b.name === c.name) : undefined)}`));
+  if (m.together) lines.push(`Verified together: ${m.together}`);
   if (m.unverified) lines.push('', `UNVERIFIED: ${m.unverified}`);
   lines.push('', `Faultline-Fix: ${m.fixId}`, `Faultline-Run: ${m.runId}`);
   return lines.join('\n') + '\n';

@@ -43,6 +43,8 @@ export interface FixReport {
   checks: CheckResult[];
   /** the exposing experiment or card: steady state before the fix (baseline) and after */
   experiment?: { name: string; before: boolean | null; after: boolean | null };
+  /** every exposing run, when more than one exposed it (the first is `experiment`) */
+  experiments?: { name: string; before: boolean | null; after: boolean | null }[];
   commit?: string;
   patch?: string;
   diff?: string;
@@ -91,7 +93,7 @@ const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, '<br>
 function experimentCell(f: FixReport): string {
   if (!f.experiment) return '—';
   const v = (b: boolean | null): string => (b === null ? 'not run' : b ? 'held' : 'violated');
-  return `${f.experiment.name}: ${v(f.experiment.before)} before → ${v(f.experiment.after)} after`;
+  return (f.experiments ?? [f.experiment]).map((x) => `${x.name}: ${v(x.before)} before → ${v(x.after)} after`).join('\n');
 }
 
 /** Markdown suitable as a pull-request description. */

@@ -106,9 +106,12 @@ export function readRunFindings(stateDir: string, repo: string): { findings: Run
     const main = records.find((r) => r.kind !== 'card') ?? (records[0] as RunRecord);
     const drills = records.filter((r) => r.kind === 'card' && r.cardId);
     const cards = cardsByFault(report, drills);
-    const exposureOf = (faultIds: readonly string[]): Exposure => {
-      const cardId = faultIds.map((id) => cards.get(id)).find((c) => c !== undefined) ?? main.cardId;
-      return { runId: main.id, kind: cardId && report.kind !== 'experiment' ? 'card' : report.kind, title: report.title, ...(cardId ? { cardId } : {}) };
+    const exposureFor = (cardId: string | undefined): Exposure => ({ runId: main.id, kind: cardId && report.kind !== 'experiment' ? 'card' : report.kind, title: report.title, ...(cardId ? { cardId } : {}) });
+    const exposureOf = (faultIds: readonly string[]): Exposure => exposureFor(faultIds.map((id) => cards.get(id)).find((c) => c !== undefined) ?? main.cardId);
+    /** one exposure per card the faults belonged to (a recommendation two cards led to is verified by both) */
+    const exposuresOf = (faultIds: readonly string[]): Exposure[] => {
+      const ids = [...new Set(faultIds.map((id) => cards.get(id)).filter((c): c is string => c !== undefined))];
+      return ids.length > 0 ? ids.map(exposureFor) : [exposureOf(faultIds)];
     };
     for (const site of report.evidence ?? []) {
       // the call site of a faulted dependency is where a fault was felt, not a failure: it exposes nothing by
@@ -123,8 +126,10 @@ export function readRunFindings(stateDir: string, repo: string): { findings: Run
       if (!rec.location || !rec.recipe) continue;
       const loc = locationIn(rec.location, repo);
       if (!loc) continue;
-      // the fault that led to it tells which card of a loop exposed it
-      out.findings.push({ exposure: { ...exposureOf(rec.faultIds ?? []), message: rec.why }, ...loc, message: `${rec.title}: ${rec.why}`, recipe: rec.recipe, severity: rec.severity, startedAt: report.startedAt });
+      // the faults that led to it tell which cards of a loop exposed it
+      for (const exposure of exposuresOf(rec.faultIds ?? [])) {
+        out.findings.push({ exposure: { ...exposure, message: rec.why }, ...loc, message: `${rec.title}: ${rec.why}`, recipe: rec.recipe, severity: rec.severity, startedAt: report.startedAt });
+      }
     }
   }
   return out;
@@ -161,7 +166,8 @@ export function attachExposures(targets: readonly RefactorTarget[], findings: re
   return targets.map((t) => {
     if (t.exposedBy) return t;
     const fn = innermost(t.path, t.line);
-    const hit = newest.find((f) => f.path === t.path && (f.line === t.line || (f.recipe === undefined && fn !== undefined && fn.line <= f.line && f.line <= fn.endLine)));
+    // a recommendation exposes the target only when it names one of the target's recipes (a timeout fix is not verified by the card that asked for a fallback)
+    const hit = newest.find((f) => f.path === t.path && (f.recipe === undefined || t.recipes.includes(f.recipe)) && (f.line === t.line || (f.recipe === undefined && fn !== undefined && fn.line <= f.line && f.line <= fn.endLine)));
     if (!hit) return t;
     const run = `run ${hit.exposure.runId} (${hit.exposure.kind}${hit.exposure.cardId ? ` ${hit.exposure.cardId}` : ''})`;
     // a recommendation's line reads as fromFindings writes it, so the merged target does not carry it twice

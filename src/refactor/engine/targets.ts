@@ -36,6 +36,8 @@ export interface RefactorTarget {
   evidence: string[];
   source: TargetSource;
   exposedBy?: Exposure;
+  /** other runs that exposed the same failure here (e.g. two cards): the fix must hold under each */
+  alsoExposedBy?: Exposure[];
 }
 
 /**
@@ -74,19 +76,32 @@ function key(t: RefactorTarget): string {
   return `${t.path}:${t.line}`;
 }
 
+const sameExposure = (a: Exposure, b: Exposure): boolean => a.runId === b.runId && a.cardId === b.cardId && a.file === b.file && a.kind === b.kind;
+
+/** Every run that exposed the target, the first one first. */
+export function exposuresOf(t: Pick<RefactorTarget, 'exposedBy' | 'alsoExposedBy'>): Exposure[] {
+  return t.exposedBy ? [t.exposedBy, ...(t.alsoExposedBy ?? [])] : [];
+}
+
+/** Two targets at one line are one fix when their recipes overlap (or one has none): a smell and the recommendation naming its recipe. */
+const sameFix = (a: RefactorTarget, b: RefactorTarget): boolean => a.recipes.length === 0 || b.recipes.length === 0 || a.recipes.some((r) => b.recipes.includes(r));
+
 /**
- * Merges targets at the same path:line (a smell that is also a predicted failure point, exposed by a run):
- * the highest confidence and severity, the evidence of all, the recipes of all (in source order: a run's
- * recommendation first, then the prediction's, then the smell's), the column of the one that has it.
+ * Merges targets at the same path:line whose recipes overlap (a smell that is also a predicted failure point,
+ * exposed by a run): the highest confidence and severity, the evidence of all, the recipes of all (in source
+ * order: a run's recommendation first, then the prediction's, then the smell's), the column of the one that
+ * has it, every run that exposed it. Two runs recommending different recipes at one line stay two fixes.
  */
 export function mergeTargets(targets: readonly RefactorTarget[]): RefactorTarget[] {
-  const out = new Map<string, RefactorTarget>();
+  const out = new Map<string, RefactorTarget[]>();
   const sorted = [...targets].sort((a, b) => SOURCE_RANK[a.source] - SOURCE_RANK[b.source]);
   for (const t of sorted) {
     const k = key(t);
-    const prev = out.get(k);
+    const here = out.get(k) ?? [];
+    const prev = here.find((p) => sameFix(p, t));
     if (prev === undefined) {
-      out.set(k, { ...t, recipes: [...new Set(t.recipes)], evidence: [...t.evidence] });
+      here.push({ ...t, recipes: [...new Set(t.recipes)], evidence: [...t.evidence], ...(t.alsoExposedBy ? { alsoExposedBy: [...t.alsoExposedBy] } : {}) });
+      out.set(k, here);
       continue;
     }
     prev.confidence = Math.max(prev.confidence, t.confidence);
@@ -96,9 +111,12 @@ export function mergeTargets(targets: readonly RefactorTarget[]): RefactorTarget
     if (prev.col === undefined && t.col !== undefined) prev.col = t.col;
     if (prev.fn === undefined && t.fn !== undefined) prev.fn = t.fn;
     if (prev.failureType === undefined && t.failureType !== undefined) prev.failureType = t.failureType;
-    if (prev.exposedBy === undefined && t.exposedBy !== undefined) prev.exposedBy = t.exposedBy;
+    for (const e of exposuresOf(t)) {
+      if (prev.exposedBy === undefined) prev.exposedBy = e;
+      else if (!exposuresOf(prev).some((x) => sameExposure(x, e))) prev.alsoExposedBy = [...(prev.alsoExposedBy ?? []), e];
+    }
   }
-  return [...out.values()];
+  return [...out.values()].flat();
 }
 
 export interface SelectOptions {

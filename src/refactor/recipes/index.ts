@@ -11,13 +11,16 @@ import { addRetry } from './add-retry.js';
 import { addTimeout } from './add-timeout.js';
 import { awaitOrCatch } from './await-or-catch.js';
 import { boundCollection } from './bound-collection.js';
+import { errorStatus } from './error-status.js';
 import { extractFunction } from './extract-function.js';
 import { guardClause } from './guard-clause.js';
 import { guardJsonParse } from './guard-json-parse.js';
 import { handleError } from './handle-error.js';
 import { hoistLoopInvariant } from './hoist-loop-invariant.js';
 import { moveOffRequestPath } from './move-off-request-path.js';
+import { routeToFallback } from './route-to-fallback.js';
 import { setLookup } from './set-lookup.js';
+import { skipBadRecord } from './skip-bad-record.js';
 
 /** Every recipe, resilience first (in the order the issue lists them), then structural. */
 export const RECIPES: readonly Recipe[] = Object.freeze([
@@ -30,6 +33,9 @@ export const RECIPES: readonly Recipe[] = Object.freeze([
   moveOffRequestPath,
   addCircuitBreaker,
   handleError,
+  routeToFallback,
+  errorStatus,
+  skipBadRecord,
   extractFunction,
   guardClause,
   setLookup,

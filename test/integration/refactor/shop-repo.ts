@@ -54,7 +54,7 @@ export async function shopRepo(prefix = 'fl-shop-'): Promise<ShopRepo> {
     env,
     git,
     faultline(...args) {
-      const r = spawnSync(process.execPath, [BIN, '--json', '--config', CONFIG, ...args], { cwd: repo, encoding: 'utf8', timeout: 150_000, env });
+      const r = spawnSync(process.execPath, [BIN, '--json', '--config', CONFIG, ...args], { cwd: repo, encoding: 'utf8', timeout: 540_000, env });
       let json: unknown;
       try {
         json = JSON.parse(r.stdout);

@@ -20,7 +20,7 @@ const validate = (kind: string, params: Record<string, unknown>) => findProcessF
 
 describe('the process fault registry', () => {
   it('registers each fault by name', () => {
-    expect(Object.keys(PROCESS_FAULTS).sort()).toEqual(['breakmodule', 'clockdrift', 'cpu', 'dependency', 'disk', 'envdrift', 'hidebinary', 'kill', 'memory', 'pause', 'timeskew']);
+    expect(Object.keys(PROCESS_FAULTS).sort()).toEqual(['breakmodule', 'clockdrift', 'corruptfile', 'cpu', 'dependency', 'disk', 'envdrift', 'hidebinary', 'kill', 'memory', 'pause', 'timeskew']);
     expect(findProcessFault('toString')).toBeUndefined();
   });
 

@@ -35,4 +35,21 @@ describe('refactor engine: locations after kept fixes', () => {
     l.kept('a.ts', [{ start: 0, end: 0, newText: '// x\n' }]);
     expect(l.locate('a.ts', 40, undefined, '// x\n' + base)).toBeUndefined();
   });
+  it('says which kept fix rewrote the code at a location (moved or replaced), and forgets fixes put back together', () => {
+    const l = new FileLocator();
+    l.base('a.ts', base);
+    const snap = l.clone();
+    // a fix moves "bar(1);" up, into the line of foo: the old place is inside the deleted span
+    const barAt = base.indexOf('bar(1);');
+    const move = [
+      { start: base.indexOf('foo();') + 6, end: base.indexOf('foo();') + 6, newText: ' bar(1);' },
+      { start: barAt - 1, end: barAt + 7, newText: '' },
+    ];
+    const after = applyEdits(base, move);
+    l.kept('a.ts', move, 'route-to-fallback');
+    expect(l.locate('a.ts', 3, 2, after)).toMatchObject({ rewrittenBy: 'route-to-fallback' });
+    expect(l.locate('a.ts', 4, 1, after)).toEqual({ line: 3, col: 1 });
+    l.restoreFrom(snap);
+    expect(l.locate('a.ts', 3, 2, base)).toEqual({ line: 3, col: 2 });
+  });
 });

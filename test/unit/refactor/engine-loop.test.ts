@@ -78,7 +78,7 @@ beforeEach(() => {
 afterEach(() => rmSync(out, { recursive: true, force: true }));
 
 /** checks judged on the workspace text: `test` fails when a.js contains FOO(2), the experiment holds when a.js has no lower-case foo(1). */
-function deps(ws: MemoryWorkspace, o: { testAtBaseFails?: boolean; noTest?: boolean; deleted?: string[] } = {}): EngineDeps & { ran: string[]; records: RefactorRecord[] } {
+function deps(ws: MemoryWorkspace, o: { testAtBaseFails?: boolean; noTest?: boolean; deleted?: string[]; experimentHolds?: (text: string, name: string) => boolean } = {}): EngineDeps & { ran: string[]; records: RefactorRecord[] } {
   const ran: string[] = [];
   const records: RefactorRecord[] = [];
   let baselineDone = false;
@@ -100,7 +100,7 @@ function deps(ws: MemoryWorkspace, o: { testAtBaseFails?: boolean; noTest?: bool
         if (!baselineDone && o.testAtBaseFails) return result(spec, false);
         return result(spec, !text.includes('FOO(2)'));
       }
-      if (spec.kind === 'experiment') return result(spec, !text.includes('foo(1)'));
+      if (spec.kind === 'experiment') return result(spec, o.experimentHolds ? o.experimentHolds(text, spec.name) : !text.includes('foo(1)'));
       return result(spec, true);
     },
     record: (r) => {
@@ -202,6 +202,62 @@ describe('refactor engine: the loop', () => {
     expect(report.fixes[0]).toMatchObject({ outcome: 'kept', experiment: { name: 'experiment exp.yaml', before: false, after: true } });
     expect(ws.commits[0]?.message).toMatch(/experiment exp\.yaml: steady state violated before the fix, held after/);
     expect(ws.commits[0]?.message).toMatch(/Exposed by: experiment run run-7/);
+  });
+
+  it('a fix two runs exposed is verified by both (each before and after), and its commit names both', async () => {
+    const ws = new MemoryWorkspace({ 'a.js': 'foo(1);\n' });
+    const d = deps(ws);
+    const report = await runEngine({ runId: 'r1', repo: '/repo', baseCommit: 'base', outDir: out, targets: [target({ exposedBy: { runId: 'run-7', kind: 'experiment', file: 'a.yaml' }, alsoExposedBy: [{ runId: 'run-7', kind: 'experiment', file: 'b.yaml' }] })] }, d);
+    expect(d.ran.filter((n) => n.startsWith('experiment'))).toEqual(['experiment a.yaml', 'experiment b.yaml', 'experiment a.yaml', 'experiment b.yaml']);
+    expect(report.fixes[0]).toMatchObject({ outcome: 'kept', experiment: { name: 'experiment a.yaml', before: false, after: true }, experiments: [{ name: 'experiment a.yaml', before: false, after: true }, { name: 'experiment b.yaml', before: false, after: true }] });
+    expect(ws.commits[0]?.message).toMatch(/experiment b\.yaml: steady state violated before the fix, held after/);
+    expect(ws.commits[0]?.message.match(/^Exposed by:/gm)).toHaveLength(2);
+  });
+
+  it('a fix set: fixes exposed by one run that hold its experiment only together are tried in a row and committed one by one', async () => {
+    const ws = new MemoryWorkspace({ 'a.js': 'foo(1);\nfoo(3);\n', 'b.js': 'foo(9);\n' });
+    const d = deps(ws, { experimentHolds: (text) => !text.includes('foo(') });
+    const exp = { runId: 'run-7', kind: 'experiment', file: 'exp.yaml' };
+    // the unrelated b.js target comes between the two in score order; the set's second member is tried before it
+    const report = await runEngine({ runId: 'r1', repo: '/repo', baseCommit: 'base', outDir: out, targets: [target({ line: 1, exposedBy: exp }), target({ path: 'b.js', line: 1 }), target({ line: 2, exposedBy: exp })] }, d);
+    expect(report.fixes.map((f) => [f.id, f.outcome])).toEqual([
+      ['r1-01', 'kept'],
+      ['r1-03', 'kept'],
+      ['r1-02', 'kept'],
+    ]);
+    expect(report.fixes[0]?.reason).toMatch(/verified together with r1-03: experiment exp\.yaml held only with all of them applied/);
+    expect(report.fixes[0]?.experiment).toEqual({ name: 'experiment exp.yaml', before: false, after: true });
+    // one commit per fix, each with only its own change on top of the previous one
+    expect(ws.commits.map((c) => c.paths)).toEqual([['a.js'], ['a.js'], ['b.js']]);
+    expect(ws.commits[0]?.message).toMatch(/Verified together: verified together with r1-03/);
+    expect(ws.committed.get('a.js')).toBe('// shouted\n// shouted\nFOO(1);\nFOO(3);\n');
+  });
+
+  it('a fix set whose experiment still fails after its last fix is put back whole, and the run goes on', async () => {
+    const ws = new MemoryWorkspace({ 'a.js': 'foo(1);\nfoo(3);\nbar(5);\n', 'b.js': 'foo(9);\n' });
+    const d = deps(ws, { experimentHolds: (text) => !text.includes('bar(') });
+    const exp = { runId: 'run-7', kind: 'experiment', file: 'exp.yaml' };
+    const report = await runEngine({ runId: 'r1', repo: '/repo', baseCommit: 'base', outDir: out, targets: [target({ line: 1, exposedBy: exp }), target({ line: 2, exposedBy: exp }), target({ path: 'b.js', line: 1 })] }, d);
+    expect(report.fixes.map((f) => [f.id, f.outcome])).toEqual([
+      ['r1-01', 'reverted'],
+      ['r1-02', 'reverted'],
+      ['r1-03', 'kept'],
+    ]);
+    expect(report.fixes[0]?.reason).toMatch(/kept only if experiment exp\.yaml held with the rest of its fix set; it still failed after the last of them \(r1-02\)/);
+    expect(ws.files.get('a.js')).toBe('foo(1);\nfoo(3);\nbar(5);\n');
+    expect(ws.commits.map((c) => c.paths)).toEqual([['b.js']]);
+    expect(d.records.filter((r) => r.outcome === 'reverted')).toHaveLength(2);
+  });
+
+  it('an experiment that cannot run at all on the untouched code (ok null) verifies nothing: noted, and the fix is verified without it', async () => {
+    const ws = new MemoryWorkspace({ 'a.js': 'foo(1);\n' });
+    const d = deps(ws);
+    const run = d.runCheck;
+    d.runCheck = async (spec) => (spec.kind === 'experiment' ? { name: spec.name, kind: spec.kind, ok: null, ms: 1, exitCode: 1, timedOut: false, detail: 'card c was not drilled' } : run(spec));
+    const report = await runEngine({ runId: 'r1', repo: '/repo', baseCommit: 'base', outDir: out, targets: [target({ exposedBy: { runId: 'run-9', kind: 'experiment', file: 'x.yaml' } })] }, d);
+    expect(report.fixes[0]).toMatchObject({ outcome: 'kept' });
+    expect(report.fixes[0]?.experiment).toBeUndefined();
+    expect(report.notes.join('\n')).toMatch(/experiment x\.yaml could not be run on the untouched code \(card c was not drilled\)/);
   });
 
   it('an exposure that cannot be re-run is noted, and the fix is verified without it', async () => {

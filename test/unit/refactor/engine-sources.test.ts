@@ -104,6 +104,41 @@ describe('refactor engine: targets from recorded runs', () => {
     expect(merged[0]!.evidence).toEqual(['run loop-2 (card network-latency): Add a timeout: p99 686 ms', 'smell no-timeout: fetch() without a signal']);
   });
 
+  it('a recommendation two cards led to exposes its line through both; a different recipe at the same line stays a fix of its own, exposed by its own card', () => {
+    const loop = report('loop-3', {
+      kind: 'loop',
+      faults: [
+        { id: 'fl', kind: 'latency', layer: 'proxy', target: 'proxy=pricing', params: {}, startMs: 0 },
+        { id: 'fe', kind: 'http_status', layer: 'proxy', target: 'proxy=pricing', params: { status: 503 }, startMs: 0 },
+        { id: 'fb', kind: 'http_body', layer: 'proxy', target: 'proxy=pricing', params: {}, startMs: 0 },
+      ],
+      observation: { startedAt: 0, durationMs: 1, bucketMs: 1, buckets: [], process: [], summary: {} as never, events: [{ atMs: 1, kind: 'inject', label: 'slow link', faultId: 'fl' }, { atMs: 2, kind: 'inject', label: 'link answers 503', faultId: 'fe' }, { atMs: 3, kind: 'inject', label: 'corrupt body', faultId: 'fb' }] },
+      recommendations: [
+        { title: 'Add a timeout', why: 'p99 686 ms', change: 'c', location: '/repo/src/pricing-client.ts:25', severity: 'medium', recipe: 'add-timeout', faultIds: ['fl'] },
+        { title: 'Serve the fallback', why: '503s failed requests', change: 'c', location: '/repo/src/pricing-client.ts:25', severity: 'high', recipe: 'route-to-fallback', faultIds: ['fe', 'fb'] },
+      ],
+    });
+    appendRun(state, record('loop-3', { kind: 'loop', reportPath: loop }));
+    appendRun(state, record('loop-3-nl', { kind: 'card', cardId: 'network-latency', title: 'slow link', reportPath: loop }));
+    appendRun(state, record('loop-3-de', { kind: 'card', cardId: 'dependency-errors', title: 'link answers 503', reportPath: loop }));
+    appendRun(state, record('loop-3-cr', { kind: 'card', cardId: 'corrupt-response', title: 'corrupt body', reportPath: loop }));
+    const read = readRunFindings(state, '/repo');
+    expect(read.findings.map((f) => [f.line, f.recipe, f.exposure.cardId])).toEqual([
+      [25, 'add-timeout', 'network-latency'],
+      [25, 'route-to-fallback', 'dependency-errors'],
+      [25, 'route-to-fallback', 'corrupt-response'],
+    ]);
+    // the no-timeout smell at that line takes only the card whose recommendation names its recipe
+    const smell = fromSmell({ kind: 'no-timeout', path: 'src/pricing-client.ts', line: 25, col: 17, message: 'fetch() without a signal', recipe: 'add-timeout' });
+    const [exposedSmell] = attachExposures([smell], [...read.findings].reverse(), () => [{ name: 'fetchPrice', line: 20, endLine: 40 }]);
+    expect(exposedSmell?.exposedBy?.cardId).toBe('network-latency');
+    const merged = mergeTargets([...fromFindings(read.findings), exposedSmell!]);
+    expect(merged.map((t) => [t.line, t.recipes, t.exposedBy?.cardId, (t.alsoExposedBy ?? []).map((e) => e.cardId)])).toEqual([
+      [25, ['add-timeout'], 'network-latency', []],
+      [25, ['route-to-fallback'], 'dependency-errors', ['corrupt-response']],
+    ]);
+  });
+
   it('judges a card from `faultline loop --json`: the steady state held DURING the fault, and came back', () => {
     const out = (p: object) => JSON.stringify({ phases: [p], aborted: false });
     const during = { requests: 160, errorRate: 0, latencyMs: { p99: 145.2 } };
@@ -113,8 +148,8 @@ describe('refactor engine: targets from recorded runs', () => {
     expect(judgeCard('c1', out({ cardId: 'c1', fault: {}, during, recovered: true })).ok).toBe(false);
     expect(judgeCard('c1', out({ cardId: 'c1', fault: {}, during, held: true, recovered: false })).detail).toMatch(/did not come back/);
     expect(judgeCard('c1', out({ cardId: 'c1', fault: {}, held: true, recovered: true, halted: 'errorRate > 0.5' })).detail).toBe('halted: errorRate > 0.5');
-    expect(judgeCard('c1', out({ cardId: 'c2', fault: {}, held: true, recovered: true })).detail).toMatch(/was not drilled/);
-    expect(judgeCard('c1', 'not json').ok).toBe(false);
+    expect(judgeCard('c1', out({ cardId: 'c2', fault: {}, held: true, recovered: true }))).toMatchObject({ ok: null, detail: expect.stringMatching(/was not drilled/) });
+    expect(judgeCard('c1', 'not json').ok).toBeNull();
   });
 
   it('judges an experiment from `faultline --json run`: the exit code is the verdict, the detail what was measured', () => {

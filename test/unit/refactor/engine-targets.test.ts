@@ -29,6 +29,20 @@ describe('refactor engine: targets', () => {
     expect(reasons[5]).toMatch(/no recipe/);
   });
 
+  it('keeps two targets at one line apart when their recipes do not overlap, and merges the runs that exposed one fix', () => {
+    const a = t({ line: 7, recipes: ['add-timeout'], source: 'experiment', exposedBy: { runId: 'r', kind: 'card', cardId: 'network-latency' } });
+    const b = t({ line: 7, recipes: ['route-to-fallback'], source: 'experiment', exposedBy: { runId: 'r', kind: 'card', cardId: 'dependency-errors' } });
+    const c = t({ line: 7, recipes: ['route-to-fallback'], source: 'experiment', exposedBy: { runId: 'r', kind: 'card', cardId: 'corrupt-response' } });
+    const again = t({ line: 7, recipes: ['route-to-fallback'], source: 'experiment', exposedBy: { runId: 'r', kind: 'card', cardId: 'dependency-errors' } });
+    const merged = mergeTargets([a, b, c, again]);
+    expect(merged.map((m) => [m.recipes, m.exposedBy?.cardId, m.alsoExposedBy?.map((e) => e.cardId) ?? []])).toEqual([
+      [['add-timeout'], 'network-latency', []],
+      [['route-to-fallback'], 'dependency-errors', ['corrupt-response']],
+    ]);
+    // a failure point without a recipe of its own joins whichever target is first at its line
+    expect(mergeTargets([a, t({ line: 7, recipes: [] })])).toHaveLength(1);
+  });
+
   it('merges a smell and a failure point at the same line: max confidence and severity, union of evidence and recipes', () => {
     const smell = fromSmell({ kind: 'no-timeout', path: 'src/a.ts', line: 4, col: 10, message: 'fetch without a timeout', recipe: 'add-timeout' });
     expect(smell.confidence).toBe(DEFAULT_SMELL_CONFIDENCE);

@@ -25,7 +25,7 @@ describe('recipe registry', () => {
     }
   });
 
-  it('lists the eight resilience recipes of the issue plus handle-error, and the structural ones', () => {
+  it('lists the eight resilience recipes of the issue plus handle-error and route-to-fallback, and the structural ones', () => {
     expect(RECIPES.filter((r) => r.category === 'resilience').map((r) => r.id)).toEqual([
       'add-timeout',
       'guard-json-parse',
@@ -36,6 +36,9 @@ describe('recipe registry', () => {
       'move-off-request-path',
       'add-circuit-breaker',
       'handle-error',
+      'route-to-fallback',
+      'error-status',
+      'skip-bad-record',
     ]);
     expect(RECIPES.filter((r) => r.category === 'structural').map((r) => r.id)).toEqual(['extract-function', 'guard-clause', 'set-lookup', 'hoist-loop-invariant']);
     expect(recipesForFailure('timeout').map((r) => r.id)).toContain('add-timeout');

@@ -61,6 +61,20 @@ describe('recommend', () => {
     expect(down.find((r) => r.recipe === 'add-circuit-breaker')!.change).toContain('src/api.ts:12 (fetchPrice)');
   });
 
+  it('an error status (≥ 500) or a replaced body from the dependency that surfaced as 5xx → route-to-fallback at the call site; absorbed or 4xx → nothing', () => {
+    const evidence = [{ location: 'src/client.ts:25', fn: 'fetchPrice', message: '120 calls to pricing while the fault was active', count: 1, faultIds: ['f1'], source: 'dependency-call' }];
+    const status = recommend(oneFaultRun({ kind: 'http_status', params: { status: 503 } }, { during: traffic({ errors: 90, errorsByKind: { http_5xx: 90 } }) }, { evidence }));
+    expect(status.map((r) => [r.recipe, r.location])).toContainEqual(['route-to-fallback', 'src/client.ts:25']);
+    const r = status.find((x) => x.recipe === 'route-to-fallback')!;
+    expect(r.title).toBe('Serve the fallback when proxy=pricing answers with an error');
+    expect(r.why).toContain('answered 503');
+    expect(r.why).toContain('90 HTTP 5xx');
+    const body = recommend(oneFaultRun({ kind: 'http_body', params: { body: '{"sku":' } }, { during: traffic({ errors: 40, errorsByKind: { http_5xx: 40 } }) }, { evidence }));
+    expect(body.find((x) => x.recipe === 'route-to-fallback')!.title).toContain('unreadable body');
+    expect(recommend(oneFaultRun({ kind: 'http_status', params: { status: 503 } }, { during: traffic({}) }, { evidence })).map((x) => x.recipe)).not.toContain('route-to-fallback');
+    expect(recommend(oneFaultRun({ kind: 'http_status', params: { status: 404 } }, { during: traffic({ errors: 90, errorsByKind: { http_5xx: 90 } }) }, { evidence })).map((x) => x.recipe)).not.toContain('route-to-fallback');
+  });
+
   it('agent throw that surfaced as 5xx → guard-call; a throw the service absorbed → nothing', () => {
     const evidence = [{ location: 'src/cart.ts:20', fn: 'total', message: 'Error: injected', count: 5, faultIds: ['f1'] }];
     const hit = recommend(oneFaultRun({ layer: 'agent', kind: 'throw', target: 'fn=price' }, { during: traffic({ errors: 5, errorsByKind: { http_5xx: 5 } }) }, { evidence }));

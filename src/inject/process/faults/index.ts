@@ -1,6 +1,7 @@
 /** The registry of process faults, by name. */
 import { breakmodule } from './breakmodule.js';
 import { clockdrift } from './clockdrift.js';
+import { corruptfile } from './corruptfile.js';
 import { cpu } from './cpu.js';
 import { dependency } from './dependency.js';
 import { disk } from './disk.js';
@@ -13,7 +14,7 @@ import { timeskew } from './timeskew.js';
 import type { ProcessFault } from './types.js';
 
 export const PROCESS_FAULTS: Readonly<Record<string, ProcessFault>> = Object.freeze(
-  Object.fromEntries([kill, pause, cpu, memory, disk, timeskew, clockdrift, dependency, envdrift, hidebinary, breakmodule].map((f) => [f.kind, f])),
+  Object.fromEntries([kill, pause, cpu, memory, disk, timeskew, clockdrift, dependency, envdrift, hidebinary, breakmodule, corruptfile].map((f) => [f.kind, f])),
 );
 
 export function findProcessFault(kind: string): ProcessFault | undefined {

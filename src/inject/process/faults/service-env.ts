@@ -5,7 +5,10 @@
  */
 import type { ServiceConfig } from '../../../core/config-types.js';
 import { FaultlineError } from '../../../core/errors.js';
+import type { ErrorRecord } from '../../agent/evidence.js';
+import { logOffset, startupCrash } from '../crash.js';
 import type { RevertStep } from '../plan.js';
+import { serviceLogFile } from '../state.js';
 import { startServiceProcess, stopServiceProcess } from '../supervisor.js';
 import type { ApplyContext, ResolvedTarget } from './types.js';
 
@@ -52,6 +55,8 @@ export interface EnvRestart {
   up: boolean;
   pid?: number;
   startError?: string;
+  /** the error the service printed when it exited during start-up (the fault's evidence) */
+  crash?: ErrorRecord;
 }
 
 function without<V>(env: Readonly<Record<string, V>>, names: readonly string[]): Record<string, V> {
@@ -69,11 +74,16 @@ function without<V>(env: Readonly<Record<string, V>>, names: readonly string[]):
 export async function restartWithEnv(ctx: ApplyContext, config: ServiceConfig, change: EnvChange): Promise<EnvRestart> {
   await stopServiceProcess(ctx.stateDir, config.name, config.stopTimeoutMs);
   const svc: ServiceConfig = { ...config, env: without(config.env, change.unset) };
+  const log = serviceLogFile(ctx.stateDir, config.name);
+  const from = logOffset(log);
   try {
     const rec = await startServiceProcess(svc, { stateDir: ctx.stateDir, env: without(process.env, change.unset), overrides: { ...change.set } });
     return { service: config.name, up: true, pid: rec.pid };
   } catch (e) {
-    if (e instanceof FaultlineError && e.code === 'FL_ERR_SERVICE_START') return { service: config.name, up: false, startError: e.message };
+    if (e instanceof FaultlineError && e.code === 'FL_ERR_SERVICE_START') {
+      const crash = startupCrash(log, from, { faultId: ctx.id });
+      return { service: config.name, up: false, startError: e.message, ...(crash ? { crash } : {}) };
+    }
     throw e;
   }
 }
