@@ -105,14 +105,20 @@ function describeEntry(entry: FaultProfileEntry): string {
 /** The faults the loop drills: the cards asked for, else the fault profiles of faultline.yaml. */
 export function loopPhases(config: FaultlineConfig, phaseMs: number, cardIds?: readonly string[]): PhaseSpec[] {
   const ids = cardIds ?? config.cards.loop;
-  const ttl = (ms: number): number => Math.min(ms, phaseMs + 2000);
+  // the TTL is the safety net should the loop die: the phase and a margin, and for a process fault the time its
+  // injection may take to restart the service (stop, then start until healthy), which the TTL must not cut short
+  const ttl = (ms: number, layer?: string, service?: unknown): number => {
+    const svc = layer === 'process' && typeof service === 'string' ? config.services[service] : undefined;
+    const restart = svc ? svc.stopTimeoutMs + (svc.health?.timeoutMs ?? 0) : 0;
+    return Math.min(ms, phaseMs + 2000 + restart);
+  };
   if (ids && ids.length > 0) {
     const catalogue = loadCatalogue(config.cards.dirs);
     const bindings: Bindings = defaultBindings(config);
     return ids.map((id) => {
       const card = findCardOrThrow(catalogue, id);
       const req = bindCard(card, bindings, 'loop');
-      return { name: `${card.id}: ${card.title}`, request: { ...req, ttlMs: ttl(req.ttlMs) }, cardId: card.id, slo: card.slo };
+      return { name: `${card.id}: ${card.title}`, request: { ...req, ttlMs: ttl(req.ttlMs, req.layer, req.target.service) }, cardId: card.id, slo: card.slo };
     });
   }
   const out: PhaseSpec[] = [];
@@ -125,7 +131,7 @@ export function loopPhases(config: FaultlineConfig, phaseMs: number, cardIds?: r
           layer: entry.layer,
           target: { service, ...entry.target },
           params: entry.layer === 'agent' ? { probability: entry.intensity, ...entry.params } : entry.layer === 'proxy' ? { toxicity: entry.intensity, ...entry.params } : entry.params,
-          ttlMs: ttl(entry.durationMs),
+          ttlMs: ttl(entry.durationMs, entry.layer, service),
           actor: 'loop',
         },
       });
