@@ -75,8 +75,8 @@ export function renderCliDoc(program: Command = buildProgram()): string {
       const full = [...path, sub.name()];
       const help = sub
         .helpInformation()
-        .replace(/^Usage: faultline /, 'Usage: faultline ')
-        .replace(/^Usage: (\S+)/, `Usage: faultline ${full.slice(0, -1).join(' ')}${full.length > 1 ? ' ' : ''}$1`)
+        // commander writes the usage line with or without the parents' names depending on how it was reached: write it whole
+        .replace(/^Usage: [^\n]*/, `Usage: faultline ${full.join(' ')} ${sub.usage()}`.trimEnd())
         .trimEnd();
       out.push(`## \`faultline ${full.join(' ')}\``, '', sub.description(), '', '```', help, '```', '');
       walk(sub, full);
