@@ -28,6 +28,16 @@ function timeline(spec: string): Observation {
 const win = (startMs: number, endMs?: number, id = 'f1'): FaultWindow => ({ faultId: id, label: id, startMs, ...(endMs === undefined ? {} : { endMs }) });
 
 describe('computeFigures', () => {
+  it('baselineEndMs ends the baseline before the first window (an injection that took a restart is not baseline)', () => {
+    // the card's phase starts at 1500 ms; its injection restarts the service (errors 1500–2000 ms); its window starts at 2000 ms
+    const o = timeline('......xx....xx......');
+    expect(computeFigures(o, [win(2000, 3000)]).baseline?.errors).toBe(100);
+    const f = computeFigures(o, [win(2000, 3000)], undefined, { baselineEndMs: 1500 });
+    expect(f.baseline).toMatchObject({ requests: 300, errors: 0 });
+    // a window on slice boundaries takes exactly its slices: the slice before it and the one at its end are not "during"
+    expect(f.faults[0]!.during).toMatchObject({ requests: 200, errors: 0 });
+  });
+
   it('detects, recovers and measures a clean outage', () => {
     // baseline 8 buckets (2 s), outage buckets 8..11 (2000–3000 ms), steady after
     const o = timeline('........xxxx........');
