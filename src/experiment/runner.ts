@@ -283,6 +283,9 @@ export async function runExperiment(exp: Experiment, options: RunOptions, deps: 
     const expired = entry.fault.expiresAt <= now;
     entry.run.endMs = expired ? Math.max(entry.run.startMs, relMs() - (now - entry.fault.expiresAt)) : relMs();
     entry.run.endedBy = expired ? 'ttl' : endedBy;
+    // a traffic fault's own count of the requests it replaced and how they were answered
+    const traffic = deps.faults.trafficSummary?.(id);
+    if (traffic) entry.run.traffic = traffic;
     if (observer) entry.window.endMs = expired ? Math.max(entry.window.startMs, observer.now() - (now - entry.fault.expiresAt)) : observer.now();
     mark(expired ? 'expire' : 'revert', `${expired ? 'expired' : `reverted (${endedBy})`} ${entry.window.label}`, id);
   };

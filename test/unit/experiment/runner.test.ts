@@ -120,6 +120,14 @@ describe('rollback strategies', () => {
 });
 
 describe('the journal', () => {
+  it("records a fault's own traffic summary (a traffic fault: what its replaced requests got) when the driver has one", async () => {
+    const driver = memoryDriver();
+    const summary = { request: 'POST /orders', expect: '4xx', sent: 26, asExpected: 0, byClass: { '5xx': 26 } };
+    const withTraffic: FaultDriver = { ...driver, trafficSummary: (id) => (id === 'm-1' ? summary : undefined) };
+    const { report } = await runExperiment(experiment({ inject: true }), {}, { faults: withTraffic, rng: createRng(3) });
+    expect(report.faults.map((f) => [f.id, f.traffic])).toEqual([['m-1', summary]]);
+  });
+
   it('keeps Chaos Toolkit fields, statuses, durations and outputs', async () => {
     const driver = memoryDriver();
     const { journal, report } = await runExperiment(experiment({ inject: true, pause: 0.2 }), { vars: {} }, { faults: driver, rng: createRng(7) });
