@@ -9,7 +9,7 @@
  * - 'error' listeners (missing-error-listener ↔ add-error-listener): which calls create a stream or emitter
  *   that needs one, what counts as an 'error' listener, and where a created value goes (its "fate").
  */
-import { calleeName, type Binding, isFunctionLike, moduleRef, skipOuter } from './ast.js';
+import { calleeName, type Binding, isFunctionLike, moduleRef, skipOuter, within } from './ast.js';
 import { typescript, type TS } from './ts.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -214,4 +214,36 @@ export function streamFate(created: TS.Expression): StreamFate {
     }
     return { kind: 'escapes' };
   }
+}
+
+export type VariableStreamFate = { kind: 'handled'; how: string } | { kind: 'escapes' } | { kind: 'unhandled'; pipeTo?: TS.Expression };
+
+/**
+ * What happens to a local variable `name` holding a stream or emitter, within `scope`: `handled` (an 'error'
+ * listener, a safe wrapper), `escapes` (returned, stored, passed on, or kept in another variable other than by a
+ * statement of its own), or `unhandled` (with the destination it is piped into, when there is one). `decl` is the
+ * statement that declares or assigns it: the name there is not a use. The missing-error-listener smell and the
+ * add-error-listener recipe both decide with this, so the smell is reported exactly where the recipe applies.
+ */
+export function variableStreamFate(name: string, scope: TS.Node, decl: TS.Node): VariableStreamFate {
+  const t = typescript();
+  let verdict: VariableStreamFate | undefined;
+  let pipeTo: TS.Expression | undefined;
+  const visit = (n: TS.Node): void => {
+    if (verdict) return;
+    if (t.isIdentifier(n) && n.text === name && !within(n, decl)) {
+      const p = n.parent;
+      // a name that declares or selects something (a variable, a parameter, `o.s`, `{ s: 1 }`, a property of a
+      // type) is not the variable; a shorthand `{ s }` is
+      if ((p as { name?: TS.Node }).name === n && !t.isShorthandPropertyAssignment(p)) return;
+      const fate = streamFate(n);
+      if (fate.kind === 'handled') verdict = fate;
+      else if (fate.kind === 'escapes' || (fate.kind === 'variable' && fate.stmt === undefined)) verdict = { kind: 'escapes' };
+      else if (fate.kind === 'inline' && fate.pipeTo && !pipeTo) pipeTo = fate.pipeTo;
+      return;
+    }
+    t.forEachChild(n, visit);
+  };
+  visit(scope);
+  return verdict ?? { kind: 'unhandled', ...(pipeTo ? { pipeTo } : {}) };
 }

@@ -16,8 +16,8 @@
  * `pipeline`/`finished`, one that leaves the function (returned, stored, passed on: the receiver may listen),
  * and an EventEmitter nobody here emits 'error' on.
  */
-import { enclosingFunction, isPure, within } from '../ast.js';
-import { emitsErrorOn, type StreamCreation, streamCreation, type StreamFate, streamFate } from '../../lang/patterns.js';
+import { enclosingFunction, isPure } from '../ast.js';
+import { emitsErrorOn, type StreamCreation, streamCreation, type StreamFate, streamFate, variableStreamFate } from '../../lang/patterns.js';
 import { defineRecipe, type Plan, type RecipeContext, refuse } from '../recipe.js';
 import { indentAt, lineBounds, quoted, semi } from '../style.js';
 import { typescript, type TS } from '../ts.js';
@@ -32,28 +32,6 @@ function fateOf(created: TS.Expression): Fate {
   // a variable declared or assigned other than by a statement of its own: no line to add the listener after
   if (fate.kind === 'variable') return fate.stmt === undefined ? { kind: 'escapes' } : { kind: 'variable', name: fate.name, stmt: fate.stmt };
   return fate;
-}
-
-/** What happens to a variable holding the value, within its function: handled, escapes, or its pipe destination. */
-function variableFate(name: string, scope: TS.Node, decl: TS.Node): { kind: 'handled'; how: string } | { kind: 'escapes' } | { kind: 'unhandled'; pipeTo?: TS.Expression } {
-  const t = typescript();
-  let verdict: { kind: 'handled'; how: string } | { kind: 'escapes' } | undefined;
-  let pipeTo: TS.Expression | undefined;
-  const visit = (n: TS.Node): void => {
-    if (verdict) return;
-    if (t.isIdentifier(n) && n.text === name && !within(n, decl)) {
-      const p = n.parent;
-      if ((t.isVariableDeclaration(p) || t.isParameter(p)) && p.name === n) return;
-      if (t.isPropertyAccessExpression(p) && p.name === n) return;
-      const fate = fateOf(n);
-      if (fate.kind === 'handled' || fate.kind === 'escapes') verdict = fate;
-      else if (fate.kind === 'inline' && fate.pipeTo && !pipeTo) pipeTo = fate.pipeTo;
-      return;
-    }
-    t.forEachChild(n, visit);
-  };
-  visit(scope);
-  return verdict ?? { kind: 'unhandled', ...(pipeTo ? { pipeTo } : {}) };
 }
 
 /** Does this function emit 'error' on the named emitter? */
@@ -109,7 +87,7 @@ function plan(ctx: RecipeContext): Plan {
   if (fate.kind === 'escapes') return refuse(`${c.what} leaves this function (returned, stored or passed on): whoever receives it may listen`);
   const scope: TS.Node = enclosingFunction(c.node) ?? ctx.sf;
   if (fate.kind === 'variable') {
-    const v = variableFate(fate.name, scope, fate.stmt);
+    const v = variableStreamFate(fate.name, scope, fate.stmt);
     if (v.kind === 'handled') return refuse(`${fate.name} already has ${v.how}`);
     if (v.kind === 'escapes') return refuse(`${fate.name} leaves this function (returned, stored or passed on): whoever receives it may listen`);
     if (c.emitterOnly && !emitsError(scope, fate.name)) return refuse(`nothing here emits 'error' on ${fate.name}`);

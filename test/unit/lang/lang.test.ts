@@ -90,6 +90,11 @@ describe('a smell and its recipe agree', () => {
     { kind: 'unguarded-json-parse', recipe: 'guard-json-parse', text: `export function f(s: string[]) { try { return s.map((x) => JSON.parse(x)); } catch { return []; } }\n` },
     { kind: 'missing-error-listener', recipe: 'add-error-listener', text: `import fs from 'node:fs';\nexport function f(p: string) { const s = fs.createReadStream(p); s.resume(); }\n` },
     { kind: 'missing-error-listener', recipe: 'add-error-listener', text: `import fs from 'node:fs';\nexport function f(p: string) { const s = fs.createReadStream(p); s.on('error', () => {}); }\n` },
+    // the two cases where they used to disagree: a chained creation kept in a variable, a property of the same name
+    { kind: 'missing-error-listener', recipe: 'add-error-listener', text: `import fs from 'node:fs';\nexport function f(p: string) { const s = fs.createReadStream(p).setEncoding('utf8'); s.resume(); }\n` },
+    { kind: 'missing-error-listener', recipe: 'add-error-listener', text: `import fs from 'node:fs';\nexport function f(p: string, o: { s: number }) { const s = fs.createReadStream(p); o.s = 1; s.resume(); }\n` },
+    { kind: 'missing-error-listener', recipe: 'add-error-listener', text: `import fs from 'node:fs';\nexport function f(p: string) { const s = fs.createReadStream(p); return s; }\n` },
+    { kind: 'missing-error-listener', recipe: 'add-error-listener', text: `import fs from 'node:fs';\nexport function f(p: string) { const s = fs.createReadStream(p); return { s }; }\n` },
   ];
   for (const c of cases) {
     it(`${c.kind} ↔ ${c.recipe}: ${c.text.trim().slice(0, 70)}`, () => {

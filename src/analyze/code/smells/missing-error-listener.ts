@@ -12,16 +12,16 @@
  * Cannot see: listeners added in another function or file, domain/async-hooks based handling.
  */
 import type { Smell } from '../../../core/analysis.js';
-import { emitsErrorOn, streamCreation, streamFate } from '../../../lang/patterns.js';
+import { emitsErrorOn, streamCreation, streamFate, variableStreamFate } from '../../../lang/patterns.js';
 import { enclosingUnit, within } from '../ast.js';
-import { typescript, type TS } from '../ts.js';
+import type { TS } from '../ts.js';
 import { type FileFacts, smellAt } from './facts.js';
 import type { SmellDetector } from './types.js';
 
 const KIND = 'missing-error-listener';
 const RECIPE = 'add-error-listener';
 
-type Fate = 'handled' | 'escapes' | 'unhandled' | { variable: string };
+type Fate = 'handled' | 'escapes' | 'unhandled' | { variable: string; stmt: TS.Statement };
 
 /** Follows a created value up through chained calls to where it ends (the fate add-error-listener sees too). */
 function fateOf(created: TS.Expression): Fate {
@@ -33,32 +33,15 @@ function fateOf(created: TS.Expression): Fate {
     case 'inline':
       return 'unhandled';
     case 'variable':
-      return { variable: fate.name };
+      // kept other than by a statement of its own: the recipe has no line to add a listener after
+      return fate.stmt === undefined ? 'escapes' : { variable: fate.name, stmt: fate.stmt };
   }
-}
-
-/** What happens to a local variable holding the value, within its function. */
-function variableFate(f: FileFacts, name: string, scope: TS.Node | undefined, decl: TS.Node): 'handled' | 'escapes' | 'unhandled' {
-  const t = typescript();
-  let verdict: 'handled' | 'escapes' | 'unhandled' = 'unhandled';
-  const visit = (n: TS.Node): void => {
-    if (verdict !== 'unhandled') return;
-    if (t.isIdentifier(n) && n.text === name && n.parent !== decl) {
-      const fate = fateOf(n);
-      if (fate === 'handled' || fate === 'escapes') verdict = fate;
-      return;
-    }
-    t.forEachChild(n, visit);
-  };
-  visit(scope ?? f.sf);
-  return verdict;
 }
 
 export const missingErrorListener: SmellDetector = {
   kind: KIND,
   recipe: RECIPE,
   detect(f: FileFacts): Smell[] {
-    const t = typescript();
     const out: Smell[] = [];
     const created: { node: TS.Expression; what: string; emitterOnly: boolean }[] = [];
     for (const c of f.calls) {
@@ -75,9 +58,7 @@ export const missingErrorListener: SmellDetector = {
       if (fate === 'handled' || fate === 'escapes') continue;
       const scope = enclosingUnit(f.sf, node);
       if (typeof fate === 'object') {
-        let decl: TS.Node = node.parent;
-        while (t.isParenthesizedExpression(decl)) decl = decl.parent;
-        if (variableFate(f, fate.variable, scope, decl) !== 'unhandled') continue;
+        if (variableStreamFate(fate.variable, scope ?? f.sf, fate.stmt).kind !== 'unhandled') continue;
         if (emitterOnly) {
           const emitsError = f.calls.some((c) => emitsErrorOn(c, fate.variable) && (scope === undefined || within(c, scope)));
           if (!emitsError) continue;
