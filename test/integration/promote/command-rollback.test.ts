@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isFaultlineError } from '../../../src/core/errors.js';
 import { createCommandAdapter, createRollbackAdapter } from '../../../src/promote/rollback/index.js';
+import { failure } from './failure.js';
 
 const v1 = { module: 'api', version: '1.0.0', artifact: 'releases/1.0.0' };
 const v2 = { module: 'api', version: '2.0.0' };
@@ -51,14 +52,6 @@ describe('command rollback adapter', () => {
     rmSync(dir, { recursive: true, force: true });
   });
   const pidIn = (file: string): number => Number(readFileSync(join(dir, file), 'utf8').trim());
-  async function failure(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-    const e = await p.then(
-      () => undefined,
-      (x: unknown) => x,
-    );
-    expect(e).toBeDefined();
-    return isFaultlineError(e) ? { code: e.code, message: e.message } : { message: String(e) };
-  }
 
   it('rollback: runs in cwd with FAULTLINE_* in the environment', async () => {
     const a = createCommandAdapter({ command: 'env | grep ^FAULTLINE_ | sort > env.txt; pwd > pwd.txt; echo "switched to $FAULTLINE_TO_VERSION"', timeoutMs: 10_000, cwd: dir });

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isFaultlineError } from '../../../src/core/errors.js';
 import { createKubectlAdapter, createRollbackAdapter } from '../../../src/promote/rollback/index.js';
+import { failure } from './failure.js';
 
 const FAKE = fileURLToPath(new URL('../../fixtures/promote/kubectl/fake-kubectl.mjs', import.meta.url));
 
@@ -38,14 +38,6 @@ describe('kubectl rollback adapter (recorded kubectl)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
   const calls = (): string[][] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]) : []);
-  async function failure(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-    const e = await p.then(
-      () => undefined,
-      (x: unknown) => x,
-    );
-    expect(e).toBeDefined();
-    return isFaultlineError(e) ? { code: e.code, message: e.message } : { message: String(e) };
-  }
 
   it('rollback: rollout undo, then rollout status with the timeout in seconds, in context and namespace', async () => {
     const a = createKubectlAdapter({ deployment: 'api', namespace: 'shop', context: 'kind-shop', timeoutMs: 120_000 });

@@ -7,13 +7,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isFaultlineError } from '../../../src/core/errors.js';
 import type { ReleaseRecord } from '../../../src/core/promote.js';
 import type { ProbeResult } from '../../../src/promote/monitor.js';
 import { coverageRaise } from '../../../src/promote/raise.js';
 import { createSymlinkAdapter } from '../../../src/promote/rollback/symlink.js';
 import { promoteAndWatch } from '../../../src/promote/rollout.js';
 import { appendRelease, listReleases, newReleaseId } from '../../../src/store/releases.js';
+import { failure } from './failure.js';
 
 const SERVER = (version: string, status: number): string => `
 import { createServer } from 'node:http';
@@ -194,14 +194,6 @@ describe('symlink adapter', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
   const adapter = (restart?: () => Promise<void>) => createSymlinkAdapter({ releasesDir: join(root, 'releases'), currentLink: join(root, 'current'), ...(restart ? { restart } : {}) });
-  async function failure(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-    const e = await p.then(
-      () => undefined,
-      (x: unknown) => x,
-    );
-    expect(e).toBeDefined();
-    return isFaultlineError(e) ? { code: e.code, message: e.message } : { message: String(e) };
-  }
 
   it('creates the link when there is none; an artifact path is taken relative to the parent of releasesDir, or absolute', async () => {
     const a = adapter();
