@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { git } from './repo-git.js';
 import { createCharacteriser } from '../../../src/refactor/characterise/characteriser.js';
 import { runCheck } from '../../../src/refactor/engine/checks.js';
 import { planFixes, runEngine, type EngineDeps } from '../../../src/refactor/engine/engine.js';
@@ -17,7 +18,6 @@ import { openWorktree } from '../../../src/refactor/engine/workspace.js';
 import type { Recipe } from '../../../src/refactor/recipe.js';
 import { findRecipe } from '../../../src/refactor/recipes/index.js';
 
-const GIT_ENV = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
 
 const WORDS = `export interface ScoreOptions {
   min: number;
@@ -75,11 +75,6 @@ afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-function git(repo: string, ...args: string[]): string {
-  const r = spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
 
 function project(files: Record<string, string>): string {
   const repo = join(tmp, `p${++n}`);

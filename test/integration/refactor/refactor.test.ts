@@ -6,12 +6,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { git } from './repo-git.js';
 import type { RunReport } from '../../../src/core/run.js';
 import { appendRun } from '../../../src/store/runs.js';
 
 const ROOT = resolve(__dirname, '../../..');
 const BIN = join(ROOT, 'bin', 'faultline.js');
-const GIT_ENV = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
 
 let tmp: string;
 beforeAll(() => {
@@ -21,11 +21,6 @@ afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-function git(repo: string, ...args: string[]): string {
-  const r = spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
 
 const APP = `export function parseOrder(raw) {
   const order = JSON.parse(raw);
