@@ -6,7 +6,7 @@ export const MAX_TIMER_MS = 2_147_483_647;
 
 export type AttributeSpec =
   | { name: string; type: 'integer'; unit: string; min: number; max: number; default: number; doc: string; omitDefault?: boolean }
-  | { name: string; type: 'number'; unit: string; min: number; max: number; default: number; doc: string }
+  | { name: string; type: 'number'; unit: string; min: number; max: number; default: number; doc: string; omitDefault?: boolean }
   | { name: string; type: 'string'; default: string; maxLength: number; doc: string; pattern?: RegExp; patternDoc?: string }
   | { name: string; type: 'enum'; values: readonly string[]; default: string; doc: string }
   | { name: string; type: 'headers'; default: Record<string, string>; doc: string }
@@ -59,7 +59,8 @@ function one(toxic: string, spec: AttributeSpec, v: unknown): unknown {
 /**
  * Validates `input` against the specs, starting from `previous` (an update) or the defaults (a create).
  * Unknown attribute names are refused so typos do not pass silently. An attribute with `omitDefault` that was
- * never given is left out (the toxic reads its default), so Toxiproxy's JSON of that toxic is unchanged.
+ * never given is left out (the toxic reads its default), so Toxiproxy's JSON of that toxic (or an existing faultline
+ * toxic's JSON) is unchanged.
  */
 export function validateAttributes(
   toxic: string,
@@ -97,4 +98,13 @@ export function attributeError(toxic: string, attr: string, message: string): Fa
 /** Shared spec builders, units in the doc. */
 export const ms = (name: string, doc: string, def = 0, min = 0): AttributeSpec => ({ name, type: 'integer', unit: 'ms', min, max: MAX_TIMER_MS, default: def, doc });
 export const bytes = (name: string, doc: string, def = 0, min = 0): AttributeSpec => ({ name, type: 'integer', unit: 'bytes', min, max: Number.MAX_SAFE_INTEGER, default: def, doc });
-export const probability = (name: string, doc: string, def: number): AttributeSpec => ({ name, type: 'number', unit: '(0..1)', min: 0, max: 1, default: def, doc });
+export const probability = (name: string, doc: string, def: number, omitDefault?: boolean): AttributeSpec => ({
+  name,
+  type: 'number',
+  unit: '0..1',
+  min: 0,
+  max: 1,
+  default: def,
+  doc,
+  ...(omitDefault === true ? { omitDefault } : {}),
+});

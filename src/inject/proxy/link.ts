@@ -69,6 +69,13 @@ export class Link implements FlowOwner {
     return this.rng.next() < entry.toxicity;
   }
 
+  /** an HTTP toxic's `probability`: drawn per request from the same generator; 1 and 0 draw nothing */
+  chance(probability: number): boolean {
+    if (probability >= 1) return true;
+    if (probability <= 0) return false;
+    return this.rng.next() < probability;
+  }
+
   addToxic(entry: ToxicEntry): void {
     if (this.finished || this.closing) return;
     if (entry.def.kind === 'http') {
@@ -132,7 +139,7 @@ export class Link implements FlowOwner {
   private httpLayer(): HttpLayer | undefined {
     if (this.http) return this.http;
     const joined = this.client.bytesRead > 0 || this.upstream.bytesRead > 0;
-    const layer = new HttpLayer({ draw: (e) => this.draw(e), detach: (l) => this.detachHttp(l) }, joined);
+    const layer = new HttpLayer({ draw: (e) => this.draw(e), chance: (p) => this.chance(p), detach: (l) => this.detachHttp(l) }, joined);
     const base = { key: layer, active: true, attributes: {}, state: undefined };
     const upOk = this.up.addSlot({ ...base, name: 'http', create: (ctx) => layer.createUp(ctx) }, 'head');
     const downOk = this.down.addSlot({ ...base, name: 'http', create: (ctx) => layer.createDown(ctx), pinTail: true }, 'tail');

@@ -21,7 +21,7 @@ import {
   type RequestHead,
   type ResponseHead,
 } from './parser.js';
-import { routeMatches, type HttpRoute } from './route.js';
+import { routeMatches, routeProbability, type HttpRoute } from './route.js';
 
 interface Exchange {
   method: string;
@@ -45,6 +45,11 @@ interface Queued {
 export interface HttpLayerHost {
   /** toxicity draw for this connection (the one place it is applied) */
   draw(entry: ToxicEntry): boolean;
+  /**
+   * the per-request draw of a route's `probability`, from the same seeded generator as `draw`: true when the toxic
+   * acts on this request. 1 (and above) is true and 0 false without drawing, so toxics without it draw nothing.
+   */
+  chance(probability: number): boolean;
   /** the layer has nothing left to do and no toxic: take it out of both flows */
   detach(layer: HttpLayer): void;
 }
@@ -191,6 +196,11 @@ export class HttpLayer {
     });
   }
 
+  /**
+   * What the toxics do with one request. Each toxic that is active on this connection (toxicity) and whose route
+   * matches draws its `probability` once, in the order the toxics were added, until an abort ends the walk; a toxic
+   * whose draw says no leaves the request as if it had not matched.
+   */
   private decide(req: RequestHead): Exchange | undefined {
     const ex: Exchange = { method: req.method, discard: false, readyAt: 0, closeAfter: false, headerMods: [] };
     let delay = 0;
@@ -199,6 +209,7 @@ export class HttpLayer {
       if (!t.active) continue;
       const attrs = t.entry.attributes as unknown as HttpRoute;
       if (!routeMatches(attrs, req)) continue;
+      if (!this.host.chance(routeProbability(attrs))) continue;
       const action = (t.entry.def as HttpToxicDefinition).decide(attrs, req);
       switch (action.kind) {
         case 'abort':

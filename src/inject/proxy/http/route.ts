@@ -1,10 +1,15 @@
-/** Route matching for HTTP toxics: `method` ("*" or a method) and `path` (a glob on the path without query). */
-import type { AttributeSpec } from '../attributes.js';
+/**
+ * Route matching for HTTP toxics: `method` ("*" or a method) and `path` (a glob on the path without query), plus
+ * `probability`, the share of matching requests the toxic acts on (drawn per request by the HTTP layer).
+ */
+import { probability, type AttributeSpec } from '../attributes.js';
 import type { RequestHead } from './parser.js';
 
 export interface HttpRoute {
   method: string;
   path: string;
+  /** 0..1; absent means 1 (the attribute stays out of the toxic's JSON until it is given) */
+  probability?: number;
 }
 
 export const routeAttributes: readonly AttributeSpec[] = [
@@ -18,7 +23,13 @@ export const routeAttributes: readonly AttributeSpec[] = [
     patternDoc: 'a path glob starting with / (or *)',
     doc: 'path glob without the query string: * matches any characters (including /), ? one character',
   },
+  probability('probability', 'share of matching requests the toxic acts on, drawn per request (toxicity is per connection)', 1, true),
 ];
+
+/** the route's per-request probability; 1 when it was never given */
+export function routeProbability(route: HttpRoute): number {
+  return route.probability ?? 1;
+}
 
 const cache = new Map<string, RegExp>();
 
