@@ -22,7 +22,7 @@ export interface EngineDeps {
   /** an in-process proxy registry (proxy faults) */
   proxies?: ProxyRegistry;
   /** the applier of `traffic` faults: the run's load generator (src/observe/malformed.ts, wired by the loop) */
-  traffic?: FaultApplier;
+  traffic?: FaultApplier & { routeOf?(req: FaultRequest): string | undefined };
   actor?: string;
 }
 
@@ -120,8 +120,8 @@ export class InjectionEngine {
       case 'traffic': {
         const traffic = this.deps.traffic;
         if (!traffic) throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `layer: traffic faults are applied by the load generator of a run; run them with load (faultline.yaml load, or an experiment's faultline_load_url)`);
-        // safe zones see the route the requests go to
-        const route = typeof req.params.path === 'string' ? `${String(req.params.method ?? 'POST').toUpperCase()} ${req.params.path}` : undefined;
+        // safe zones see the route the requests go to (the applier knows each kind's defaults; a bad param is refused here)
+        const route = traffic.routeOf?.(req);
         guard.admit(route !== undefined && req.target.route === undefined ? { ...req, target: { ...req.target, route } } : req, []);
         result = { fault: traffic.inject({ ...req, actor }) };
         break;

@@ -40,7 +40,8 @@ export interface RequestSample {
   status: number;
   /**
    * 'ok' for 2xx/3xx, 'http_5xx', 'http_4xx', 'timeout', the socket error code, or 'aborted'; for a request a
-   * traffic fault replaced: 'ok' when answered as the fault expects, else 'malformed_http_5xx', 'malformed_timeout' …
+   * traffic fault replaced: 'ok' when answered as the fault expects, else the class prefixed by the fault's kind:
+   * 'malformed_http_5xx', 'malformed_timeout', 'unique_http_5xx' … (src/observe/malformed.ts)
    */
   outcome: string;
   /** the traffic fault that replaced this request (LoadSpec.traffic) */
@@ -167,7 +168,7 @@ export function startLoad(spec: LoadSpec, o: StartLoadOptions): LoadHandle {
   };
 
   const fire = (intended: number): void => {
-    // a traffic fault (malformed requests) may replace this request; the generator enforces its TTL by asking here
+    // a traffic fault (malformed requests, unique keys) may replace this request; the generator enforces its TTL by asking here
     const replaced = spec.traffic?.draw();
     const r: InFlight = {
       intended,

@@ -1,10 +1,13 @@
 /**
- * Traffic faults: requests of the load replaced, while the fault is active, by requests the service should refuse
- * (fuzzing under load). Kind `malformed`: a share of the load's requests (a seeded draw per request) becomes
- * `method path` with a malformed body on the load's own origin. An answer in the `expect` class (default 4xx)
- * counts as ok; a 5xx, a reset or a timeout counts as an error, so the steady state's error rate shows a service
- * that answers garbage with 500. The load generator applies the fault, so it also enforces the TTL: once
- * `expiresAt` passes, no request is replaced any more, reverted or not.
+ * Traffic faults: requests of the load replaced, while the fault is active, by other requests. The kinds:
+ * - `malformed` (fuzzing under load): a share of the load's requests (a seeded draw per request) becomes
+ *   `method path` with a malformed body on the load's own origin. An answer in the `expect` class (default 4xx)
+ *   counts as ok; a 5xx, a reset or a timeout counts as an error, so the steady state's error rate shows a service
+ *   that answers garbage with 500.
+ * - `unique-keys` (cache-busting traffic, src/observe/traffic/unique-keys.ts): the path's `*` becomes a key never
+ *   asked before in the run; `expect` defaults to 2xx.
+ * The load generator applies the fault, so it also enforces the TTL: once `expiresAt` passes, no request is
+ * replaced any more, reverted or not.
  *
  * Reference: docs/reference/traffic-faults.md.
  */
@@ -12,9 +15,15 @@ import { FaultlineError } from '../core/errors.js';
 import { newFaultId, type ActiveFault, type FaultApplier, type FaultRequest, type LedgerSink } from '../core/fault.js';
 import { createRng, type Rng } from '../core/rng.js';
 import type { TrafficFaultSource, TrafficFaultSummary, TrafficReplacement } from '../core/run.js';
+import { answerClass, checkParamKeys, isExpected, paramError, parseExpect, parseHeaders, parseMethod, parsePath, parseShare, trafficRoute } from './traffic/params.js';
+import { keyedPath, parseUniqueKeysParams, uniqueKeys } from './traffic/unique-keys.js';
+
+export { answerClass, isExpected, trafficRoute } from './traffic/params.js';
+export { keyedPath, parseUniqueKeysParams, uniqueKeys, type UniqueKeysParams } from './traffic/unique-keys.js';
 
 /** The kinds of layer `traffic`. */
-export const TRAFFIC_KINDS = ['malformed'] as const;
+export const TRAFFIC_KINDS = ['malformed', 'unique-keys'] as const;
+export type TrafficKind = (typeof TRAFFIC_KINDS)[number];
 
 /** A torn JSON document: what a client that died mid-write, or a fuzzer, sends. */
 export const DEFAULT_MALFORMED_BODY = '{"id": 1, "items": [{"sku": "a", "quantity": ';
@@ -33,52 +42,69 @@ export interface MalformedParams {
 
 const PARAM_KEYS = ['method', 'path', 'body', 'headers', 'share', 'expect'];
 
-const bad = (param: string, message: string): FaultlineError =>
-  new FaultlineError('FL_ERR_INVALID_ARGUMENT', `params.${param}: ${message}`, { context: { param } });
-
 /** Checks the params of a `malformed` traffic fault and applies the defaults; throws FL_ERR_INVALID_ARGUMENT naming the param. */
 export function parseMalformedParams(raw: Record<string, unknown>): MalformedParams {
-  for (const k of Object.keys(raw)) if (!PARAM_KEYS.includes(k)) throw bad(k, `unknown; a malformed traffic fault takes ${PARAM_KEYS.join(', ')}`);
-  const method = raw.method === undefined ? 'POST' : raw.method;
-  if (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method)) throw bad('method', `expected an HTTP method such as POST, got ${JSON.stringify(method)}`);
-  const path = raw.path;
-  if (typeof path !== 'string' || !path.startsWith('/')) throw bad('path', `is required: the path the malformed requests go to, starting with / (e.g. /orders), got ${JSON.stringify(path)}`);
-  if (/[\s\u0000-\u001f]/.test(path)) throw bad('path', `must not contain spaces or control characters: ${JSON.stringify(path)}`);
+  checkParamKeys(raw, PARAM_KEYS, 'malformed');
+  const method = parseMethod(raw.method, 'POST', 'POST');
+  const path = parsePath(raw.path, 'the path the malformed requests go to, starting with / (e.g. /orders)');
   const body = raw.body === undefined ? DEFAULT_MALFORMED_BODY : raw.body;
-  if (typeof body !== 'string') throw bad('body', `expected a string (the malformed body as sent), got ${typeof body}`);
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (raw.headers !== undefined) {
-    if (raw.headers === null || typeof raw.headers !== 'object' || Array.isArray(raw.headers)) throw bad('headers', 'expected a mapping of header names to strings');
-    for (const [k, v] of Object.entries(raw.headers as Record<string, unknown>)) {
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) throw bad('headers', `"${k}" is not a header name`);
-      if (typeof v !== 'string' && typeof v !== 'number') throw bad('headers', `the value of "${k}" must be a string`);
-      headers[k.toLowerCase()] = String(v);
+  if (typeof body !== 'string') throw paramError('body', `expected a string (the malformed body as sent), got ${typeof body}`);
+  const headers = parseHeaders(raw.headers, { 'content-type': 'application/json' });
+  const share = parseShare(raw.share, 0.2);
+  const expect = parseExpect(raw.expect, '4xx');
+  return { method, path, body, headers, share, expect };
+}
+
+/** What one traffic fault sends: its kind's params made into requests. */
+interface TrafficPlan {
+  method: string;
+  /** `METHOD path` as given (the summary's `request`) */
+  request: string;
+  /** `METHOD path` without the query (safe zones, the agents' watch) */
+  route: string;
+  share: number;
+  expect: string;
+  /** the prefix of the outcome of an answer outside `expect` ('malformed_', 'unique_') */
+  outcomePrefix: string;
+  /** the params with their defaults, as the fault records them */
+  params: Record<string, unknown>;
+  /** the next replacement request */
+  next(): { path: string; body?: string; headers: Record<string, string> };
+}
+
+function isTrafficKind(kind: string): kind is TrafficKind {
+  return (TRAFFIC_KINDS as readonly string[]).includes(kind);
+}
+
+/** Checks the kind and its params; `rng` (the fault's own) draws what the kind draws besides the share (keys). */
+function planOf(kind: string, raw: Record<string, unknown>, rng: Rng): TrafficPlan {
+  if (!isTrafficKind(kind)) throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `kind: "${kind}" is not a traffic fault; use one of ${TRAFFIC_KINDS.join(', ')}`, { context: { param: 'kind' } });
+  switch (kind) {
+    case 'malformed': {
+      const p = parseMalformedParams(raw);
+      const request = { path: p.path, body: p.body, headers: p.headers };
+      return { method: p.method, request: `${p.method} ${p.path}`, route: trafficRoute(p.method, p.path), share: p.share, expect: p.expect, outcomePrefix: 'malformed_', params: { ...p }, next: () => request };
+    }
+    case 'unique-keys': {
+      const p = parseUniqueKeysParams(raw);
+      const key = uniqueKeys(p.prefix, rng);
+      return {
+        method: p.method,
+        request: `${p.method} ${p.path}`,
+        route: trafficRoute(p.method, p.path),
+        share: p.share,
+        expect: p.expect,
+        outcomePrefix: 'unique_',
+        params: { ...p },
+        next: () => ({ path: keyedPath(p.path, key()), ...(p.body !== undefined ? { body: p.body } : {}), headers: p.headers }),
+      };
     }
   }
-  const share = raw.share === undefined ? 0.2 : raw.share;
-  if (typeof share !== 'number' || !Number.isFinite(share) || share <= 0 || share > 1) throw bad('share', `expected a number in (0, 1], the part of the load's requests replaced, got ${JSON.stringify(share)}`);
-  const expect = raw.expect === undefined ? '4xx' : String(raw.expect).toLowerCase();
-  if (!/^[234]xx$/.test(expect) && !(/^\d{3}$/.test(expect) && Number(expect) >= 200 && Number(expect) < 500)) {
-    throw bad('expect', `expected the answer class that is correct for such a request: 2xx, 3xx, 4xx or one status below 500 (e.g. 400), got ${JSON.stringify(raw.expect)}`);
-  }
-  return { method: method.toUpperCase(), path, body, headers, share, expect };
-}
-
-/** The class of an answer: '4xx' for a status, else the load's outcome ('timeout', 'ECONNRESET', 'aborted' …). */
-export function answerClass(status: number, outcome: string): string {
-  if (status > 0 && (outcome === 'ok' || outcome.startsWith('http_'))) return `${Math.floor(status / 100)}xx`;
-  return outcome;
-}
-
-/** True when `status` is the answer `expect` asks for. */
-export function isExpected(expect: string, status: number): boolean {
-  if (status <= 0) return false;
-  return /^\dxx$/.test(expect) ? Math.floor(status / 100) === Number(expect[0]) : status === Number(expect);
 }
 
 interface Held {
   fault: ActiveFault;
-  params: MalformedParams;
+  plan: TrafficPlan;
   rng: Rng;
   summary: TrafficFaultSummary;
   ended: boolean;
@@ -105,15 +131,25 @@ export class TrafficFaults implements FaultApplier, TrafficFaultSource {
     this.now = o.now ?? Date.now;
   }
 
+  /**
+   * The route a fault's requests go to (`METHOD path` without the query), for the engine's safe-zone check before
+   * injecting; throws FL_ERR_INVALID_ARGUMENT on a bad kind or param. Draws nothing.
+   */
+  routeOf(req: Pick<FaultRequest, 'kind' | 'params'>): string {
+    return planOf(req.kind, req.params, createRng(0)).route;
+  }
+
   inject(req: FaultRequest): ActiveFault {
     if (req.layer !== 'traffic') throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `layer: expected traffic, got ${req.layer}`);
-    if (!(TRAFFIC_KINDS as readonly string[]).includes(req.kind)) throw new FaultlineError('FL_ERR_INVALID_ARGUMENT', `kind: "${req.kind}" is not a traffic fault; use one of ${TRAFFIC_KINDS.join(', ')}`, { context: { param: 'kind' } });
+    planOf(req.kind, req.params, createRng(0)); // the kind and params first: a bad one draws nothing from the run's Rng
     if (!(Number.isFinite(req.ttlMs) && req.ttlMs > 0)) throw new FaultlineError('FL_ERR_TTL_REQUIRED', 'ttl: a traffic fault needs a TTL > 0 ms');
-    const params = parseMalformedParams(req.params);
+    const rng = this.rng.fork();
+    // the share is drawn from `rng`; the keys of unique-keys from a generator of their own (malformed draws nothing else)
+    const plan = planOf(req.kind, req.params, req.kind === 'unique-keys' ? rng.fork() : rng);
     const startedAt = this.now();
-    const fault: ActiveFault = { ...req, params: { ...params }, target: { ...req.target, route: `${params.method} ${params.path}` }, id: newFaultId('traffic'), startedAt, expiresAt: startedAt + req.ttlMs };
-    const summary: TrafficFaultSummary = { request: `${params.method} ${params.path}`, expect: params.expect, sent: 0, asExpected: 0, byClass: {} };
-    this.held.set(fault.id, { fault, params, rng: this.rng.fork(), summary, ended: false });
+    const fault: ActiveFault = { ...req, params: plan.params, target: { ...req.target, route: plan.route }, id: newFaultId('traffic'), startedAt, expiresAt: startedAt + req.ttlMs };
+    const summary: TrafficFaultSummary = { request: plan.request, expect: plan.expect, sent: 0, asExpected: 0, byClass: {} };
+    this.held.set(fault.id, { fault, plan, rng, summary, ended: false });
     this.record('inject', fault);
     return fault;
   }
@@ -140,24 +176,22 @@ export class TrafficFaults implements FaultApplier, TrafficFaultSource {
   draw(): TrafficReplacement | undefined {
     for (const h of this.held.values()) {
       if (h.ended || this.expire(h)) continue;
-      if (h.rng.next() >= h.params.share) continue;
-      const { params, summary } = h;
+      if (h.rng.next() >= h.plan.share) continue;
+      const { plan, summary } = h;
       summary.sent++;
       return {
         faultId: h.fault.id,
-        method: params.method,
-        path: params.path,
-        body: params.body,
-        headers: params.headers,
+        method: plan.method,
+        ...plan.next(),
         settle: (status, outcome) => {
           const cls = answerClass(status, outcome);
           summary.byClass[cls] = (summary.byClass[cls] ?? 0) + 1;
           if (outcome === 'aborted') return outcome;
-          if (isExpected(params.expect, status) && outcome !== 'timeout') {
+          if (isExpected(plan.expect, status) && outcome !== 'timeout') {
             summary.asExpected++;
             return 'ok';
           }
-          return `malformed_${cls.endsWith('xx') ? `http_${cls}` : cls}`;
+          return `${plan.outcomePrefix}${cls.endsWith('xx') ? `http_${cls}` : cls}`;
         },
       };
     }
