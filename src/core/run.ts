@@ -283,6 +283,19 @@ export interface RunFault {
   endedBy?: 'run' | 'halt' | 'interrupt' | 'ttl' | 'rollback';
   /** for a `traffic` fault: what its requests were answered */
   traffic?: TrafficFaultSummary;
+  /** the faults that ran alongside this one for as long as it did (a failure card's `injection.with`) */
+  with?: RunCompanion[];
+}
+
+/** A fault injected alongside a run's fault, with its window (a failure card's `injection.with`). */
+export interface RunCompanion {
+  id: string;
+  kind: string;
+  layer: string;
+  target: string;
+  params: Record<string, unknown>;
+  /** for a `traffic` fault: what its requests were answered */
+  traffic?: TrafficFaultSummary;
 }
 
 /** Where failures happened in the code, grouped from the evidence. */

@@ -8,11 +8,12 @@
  */
 import { sleep } from '../core/clock.js';
 import type { FaultlineConfig, FaultProfileEntry } from '../core/config-types.js';
-import { newFaultId, type FaultRequest, type InjectionGuard, type LedgerSink } from '../core/fault.js';
+import { newFaultId, type ActiveFault, type FaultRequest, type InjectionGuard, type LedgerSink } from '../core/fault.js';
 import type { ErrorEvidence, FaultFigures, FaultWindow, HypothesisCheck, ResilienceFigures, RunFault, RunReport, SteadyStateBounds, TrafficSummary } from '../core/run.js';
-import { bindCard, type Bindings } from '../experiment/cards/bind.js';
+import { bindCard, bindCompanions, type Bindings } from '../experiment/cards/bind.js';
 import { defaultBindings } from '../experiment/cards/defaults.js';
 import { findCardOrThrow, loadCatalogue } from '../experiment/cards/load.js';
+import { companionOf } from '../experiment/cards/run.js';
 import { type AnomalyHalt, startAnomalyHalt, watchHalt } from '../experiment/halt.js';
 import { anomalyScorerFactory } from '../observe/anomaly/scorer.js';
 import { InjectionEngine } from '../inject/engine.js';
@@ -89,6 +90,8 @@ export interface LoopResult {
 interface PhaseSpec {
   name: string;
   request: FaultRequest;
+  /** companion faults (a card's `injection.with`): injected before `request`, reverted after it */
+  with?: FaultRequest[];
   cardId?: string;
   slo?: { detectMs: number; recoverMs: number };
 }
@@ -118,7 +121,9 @@ export function loopPhases(config: FaultlineConfig, phaseMs: number, cardIds?: r
     return ids.map((id) => {
       const card = findCardOrThrow(catalogue, id);
       const req = bindCard(card, bindings, 'loop');
-      return { name: `${card.id}: ${card.title}`, request: { ...req, ttlMs: ttl(req.ttlMs, req.layer, req.target.service) }, cardId: card.id, slo: card.slo };
+      const ttlMs = ttl(req.ttlMs, req.layer, req.target.service);
+      const companions = bindCompanions(card, bindings, 'loop').map((c) => ({ ...c, ttlMs: Math.max(ttlMs, ttl(c.ttlMs, c.layer, c.target.service)) }));
+      return { name: `${card.id}: ${card.title}`, request: { ...req, ttlMs }, ...(companions.length > 0 ? { with: companions } : {}), cardId: card.id, slo: card.slo };
     });
   }
   const out: PhaseSpec[] = [];
@@ -213,10 +218,19 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       obs.mark({ kind: 'phase', label: spec.name });
       baselineEndMs ??= obs.now();
       let id: string | undefined;
+      const companions: ActiveFault[] = [];
+      const revertCompanions = async (): Promise<void> => {
+        while (companions.length > 0) await driver.revert((companions.pop() as ActiveFault).id).catch(() => undefined);
+      };
       const stop = new AbortController();
       const onAbort = (): void => stop.abort();
       o.signal?.addEventListener('abort', onAbort, { once: true });
       try {
+        for (const c of spec.with ?? []) {
+          const cf = await driver.inject(c);
+          companions.push(cf);
+          say(`with ${c.layer}/${c.kind} (ttl ${c.ttlMs} ms, id ${cf.id})`);
+        }
         const f = await driver.inject(spec.request);
         id = f.id;
         // the fault's window covers whole timeline slices: a slice that straddled its start would mix the time
@@ -265,8 +279,11 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         obs.mark({ kind: 'revert', label: spec.name, faultId: id, atMs: endMs });
         runFault.endMs = performance.now() - t0;
         if (!phase.halted) await driver.revert(id);
+        const alongside = [...companions];
+        await revertCompanions();
         const answered = driver.trafficSummary?.(id);
         if (answered) runFault.traffic = answered;
+        if (alongside.length > 0) runFault.with = alongside.map((c) => companionOf(c, driver.trafficSummary?.(c.id)));
         runFault.endedBy = phase.halted ? 'halt' : interrupted() ? 'interrupt' : 'run';
         windows.push({ faultId: id, label: spec.name, startMs, endMs });
       } catch (e) {
@@ -275,6 +292,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         say(`  ${spec.name}: ${phase.error}`);
         if (id) await driver.revert(id).catch(() => undefined);
       } finally {
+        await revertCompanions();
         o.signal?.removeEventListener('abort', onAbort);
       }
       if (interrupted()) break;

@@ -257,9 +257,41 @@ const isErrorAnswer = (f: RunFault): 'status' | 'body' | undefined => {
   return undefined;
 };
 
+/** Statuses a retry may cure (the add-retry recipe retries exactly these). */
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * True when the fault acted on a share of the requests only (a per-request `probability` or a per-connection
+ * `toxicity` below 1): the failures were intermittent, so the same request sent again would likely pass.
+ */
+const intermittent = (f: RunFault): boolean => {
+  const share = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 1);
+  return share(f.params.probability) < 1 || share(f.params.toxicity) < 1;
+};
+
+const retryErrorAnswers: Rule = (i) => {
+  if (i.fault.layer !== 'proxy' || i.fault.kind !== 'http_status' || !intermittent(i.fault)) return undefined;
+  const status = Number(i.fault.params.status ?? 503);
+  if (!RETRYABLE_STATUS.has(status)) return undefined;
+  if (i.http5xx === 0 && !i.errorRateBreached) return undefined;
+  const share = Math.round(100 * Math.min(Number(i.fault.params.probability ?? 1), Number(i.fault.params.toxicity ?? 1)));
+  return located(
+    {
+      title: `Retry calls to ${dependencyOf(i.fault)} that answer ${status}, with backoff and jitter`,
+      why: `${dependencyOf(i.fault)} answered ${status} to about ${share} % of the requests (${i.label}) and the service failed with it: ${i.http5xx > 0 ? `${i.http5xx} HTTP 5xx answer(s)` : 'the error-rate bound broke'}${i.during ? `, error rate ${fmtRate(i.during.errorRate)}` : ''}; the failures were intermittent, so the same request sent again would likely have passed`,
+      change: `Retry the call${callSite(i)} on ${status} (and resets) a bounded number of times with exponential backoff and full jitter, only for idempotent requests, within the caller's deadline; the fallback stays for when the retries run out.`,
+      severity: severityOf(i),
+      recipe: 'add-retry',
+    },
+    i,
+  );
+};
+
 const routeToFallback: Rule = (i) => {
   const what = isErrorAnswer(i.fault);
   if (what === undefined) return undefined;
+  // an error answer to a share of the requests is retried (retryErrorAnswers); the fallback is for a dependency that keeps failing
+  if (what === 'status' && intermittent(i.fault) && RETRYABLE_STATUS.has(Number(i.fault.params.status ?? 503))) return undefined;
   if (i.http5xx === 0 && !i.errorRateBreached) return undefined;
   const answer = what === 'status' ? `answered ${String(i.fault.params.status ?? 503)}` : 'answered with a body that is not what it sends';
   return located(
@@ -366,7 +398,7 @@ const JSON_SYNTAX_ERROR = /SyntaxError[\s\S]*(JSON|Unexpected (token|end|non-whi
 
 /** Malformed requests (traffic fault) answered 5xx: from the fault's own summary, else from the traffic while it was active. */
 function malformed5xx(i: FaultImpact): number {
-  if (i.fault.layer !== 'traffic') return 0;
+  if (i.fault.layer !== 'traffic' || i.fault.kind !== 'malformed') return 0;
   return i.fault.traffic?.byClass['5xx'] ?? i.during?.errorsByKind.malformed_http_5xx ?? 0;
 }
 
@@ -462,7 +494,7 @@ const detection: Rule = (i, report) => {
   return undefined;
 };
 
-const RULES: readonly Rule[] = [addTimeout, retryOrBreak, routeToFallback, guardCall, nullGuard, restartPolicy, monotonicTime, skipBadRecord, guardJsonInput, errorStatus, detection];
+const RULES: readonly Rule[] = [addTimeout, retryOrBreak, retryErrorAnswers, routeToFallback, guardCall, nullGuard, restartPolicy, monotonicTime, skipBadRecord, guardJsonInput, errorStatus, detection];
 const RANK: Record<Recommendation['severity'], number> = { high: 0, medium: 1, low: 2 };
 
 /** Every recommendation the rules derive from the report, highest severity first, without duplicates. */

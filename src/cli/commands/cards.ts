@@ -40,7 +40,7 @@ function renderCard(k: FailureCard): string {
     ...(k.description ? [`  ${k.description}`] : []),
     ...(k.approximation ? [`  approximation: ${k.approximation}`] : []),
     ...(k.missing ? [`  missing mechanism: ${k.missing}`] : []),
-    ...(inj ? [`  injection: ${inj.layer}/${inj.kind} target ${JSON.stringify(inj.target)} params ${JSON.stringify(inj.params)}, held ${inj.durationMs} ms, TTL ${inj.ttlMs} ms`, `  variables: ${[...cardVariables(k)].map(([n, d]) => (d === undefined ? `{${n}}` : `{${n}:${d}}`)).join(' ') || '(none)'}`] : []),
+    ...(inj ? [`  injection: ${inj.layer}/${inj.kind} target ${JSON.stringify(inj.target)} params ${JSON.stringify(inj.params)}, held ${inj.durationMs} ms, TTL ${inj.ttlMs} ms`, ...(inj.with ?? []).map((w) => `    with ${w.layer}/${w.kind} target ${JSON.stringify(w.target)} params ${JSON.stringify(w.params)}`), `  variables: ${[...cardVariables(k)].map(([n, d]) => (d === undefined ? `{${n}}` : `{${n}:${d}}`)).join(' ') || '(none)'}`] : []),
     `  detection: ${det.signal}${det.above !== undefined ? ` above ${det.above}` : det.below !== undefined ? ` below ${det.below}` : ''} within ${det.withinMs} ms`,
     `  SLO: detect ≤ ${k.slo.detectMs} ms, recover ≤ ${k.slo.recoverMs} ms`,
     `  remediation: ${k.remediation.text}${k.remediation.playbook ? ` (playbook ${k.remediation.playbook})` : ''}`,

@@ -55,3 +55,22 @@ export function bindCard(card: FailureCard, bindings: Bindings, actor = 'chaos')
     actor: `${actor}:${card.id}`,
   };
 }
+
+/**
+ * The companion faults of a card (`injection.with`) with its variables bound: each one runs alongside the main
+ * fault, so it takes the main injection's TTL. Call after bindCard (which checks the bindings of all of them).
+ */
+export function bindCompanions(card: FailureCard, bindings: Bindings, actor = 'chaos'): FaultRequest[] {
+  return (card.injection?.with ?? []).map((c) => {
+    const target = substituteDeep(c.target, bindings) as Record<string, string | number>;
+    if (target.pid !== undefined) target.pid = Number(target.pid);
+    return {
+      kind: c.kind,
+      layer: c.layer,
+      target: target as FaultTarget,
+      params: substituteDeep(c.params, bindings) as Record<string, unknown>,
+      ttlMs: card.injection?.ttlMs ?? 0,
+      actor: `${actor}:${card.id}`,
+    };
+  });
+}

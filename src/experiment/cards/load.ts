@@ -9,7 +9,7 @@ import { LineCounter, isMap, isSeq, parseAllDocuments, type Document, type Node 
 import { parseDurationMs } from '../../core/duration.js';
 import { FaultlineError } from '../../core/errors.js';
 import type { FaultLayer } from '../../core/fault.js';
-import { CARD_CATEGORIES, CARD_STATUSES, DETECTION_SIGNALS, type CardInjection, type FailureCard } from './types.js';
+import { CARD_CATEGORIES, CARD_STATUSES, DETECTION_SIGNALS, type CardCompanion, type CardInjection, type FailureCard } from './types.js';
 
 /** The built-in catalogue: cards/ at the package root (next to src/ and dist/). */
 export const BUILTIN_CARDS_DIR = fileURLToPath(new URL('../../../cards/', import.meta.url));
@@ -20,7 +20,7 @@ export const KNOWN_KINDS: Record<FaultLayer, readonly string[]> = {
   process: ['kill', 'pause', 'cpu', 'memory', 'disk', 'timeskew', 'clockdrift', 'dependency', 'envdrift', 'hidebinary', 'breakmodule', 'corruptfile'],
   agent: ['throw', 'null', 'undefined', 'delay', 'block', 'corrupt', 'status', 'abort', 'leak'],
   network: ['loss', 'reset', 'bandwidth', 'delay', 'corrupt'],
-  traffic: ['malformed'],
+  traffic: ['malformed', 'unique-keys'],
 };
 
 export interface CardProblem {
@@ -37,7 +37,8 @@ export interface CardLoadResult {
 }
 
 const CARD_KEYS = ['id', 'title', 'category', 'scenario', 'description', 'risk', 'status', 'approximation', 'missing', 'injection', 'detection', 'remediation', 'verification', 'rollback', 'slo'];
-const INJECTION_KEYS = ['layer', 'kind', 'target', 'params', 'duration', 'ttl'];
+const INJECTION_KEYS = ['layer', 'kind', 'target', 'params', 'duration', 'ttl', 'with'];
+const COMPANION_KEYS = ['layer', 'kind', 'target', 'params'];
 const TARGET_KEYS = ['service', 'pid', 'proxy', 'route', 'module', 'fn', 'host'];
 const VARIABLE = /\{([A-Za-z][\w-]*)(?::([^{}]*))?\}/g;
 
@@ -201,25 +202,52 @@ function validateCard(node: YamlNode, ctx: Ctx): FailureCard | undefined {
   } else {
     const i = inj as Record<string, unknown>;
     for (const k of Object.keys(i)) if (!INJECTION_KEYS.includes(k)) problem(['injection', k], `unknown field; expected one of ${INJECTION_KEYS.join(', ')}`);
-    const layer = i.layer as FaultLayer;
-    const layers = Object.keys(KNOWN_KINDS);
-    if (!layers.includes(String(layer))) problem(['injection', 'layer'], `must be one of ${layers.join(', ')}`);
-    else if (typeof i.kind !== 'string' || !KNOWN_KINDS[layer].includes(i.kind)) problem(['injection', 'kind'], `must be a ${layer} fault: ${KNOWN_KINDS[layer].join(', ')}`);
-    const target = i.target ?? {};
-    if (typeof target !== 'object' || target === null || Array.isArray(target)) problem(['injection', 'target'], 'must be a mapping (service, pid, proxy, route, module, fn, host)');
-    else
-      for (const [k, v] of Object.entries(target)) {
-        if (!TARGET_KEYS.includes(k)) problem(['injection', 'target', k], `unknown target field; expected one of ${TARGET_KEYS.join(', ')}`);
-        else if (typeof v !== 'string' && typeof v !== 'number') problem(['injection', 'target', k], 'must be a string or a number');
-      }
-    const params = i.params ?? {};
-    if (typeof params !== 'object' || params === null || Array.isArray(params)) problem(['injection', 'params'], 'must be a mapping of fault parameters');
+    const fault = (at: string[], f: Record<string, unknown>): CardCompanion | undefined => {
+      let ok = true;
+      const bad = (path: string[], message: string): void => {
+        ok = false;
+        problem(path, message);
+      };
+      const layer = f.layer as FaultLayer;
+      const layers = Object.keys(KNOWN_KINDS);
+      if (!layers.includes(String(layer))) bad([...at, 'layer'], `must be one of ${layers.join(', ')}`);
+      else if (typeof f.kind !== 'string' || !KNOWN_KINDS[layer].includes(f.kind)) bad([...at, 'kind'], `must be a ${layer} fault: ${KNOWN_KINDS[layer].join(', ')}`);
+      const target = f.target ?? {};
+      if (typeof target !== 'object' || target === null || Array.isArray(target)) bad([...at, 'target'], 'must be a mapping (service, pid, proxy, route, module, fn, host)');
+      else
+        for (const [k, v] of Object.entries(target)) {
+          if (!TARGET_KEYS.includes(k)) bad([...at, 'target', k], `unknown target field; expected one of ${TARGET_KEYS.join(', ')}`);
+          else if (typeof v !== 'string' && typeof v !== 'number') bad([...at, 'target', k], 'must be a string or a number');
+        }
+      const params = f.params ?? {};
+      if (typeof params !== 'object' || params === null || Array.isArray(params)) bad([...at, 'params'], 'must be a mapping of fault parameters');
+      return ok ? { layer, kind: f.kind as string, target: target as Record<string, string | number>, params: params as Record<string, unknown> } : undefined;
+    };
+    const main = fault(['injection'], i);
+    const companions: CardCompanion[] = [];
+    let companionsOk = true;
+    if (i.with !== undefined) {
+      if (!Array.isArray(i.with) || i.with.length === 0) {
+        companionsOk = false;
+        problem(['injection', 'with'], 'must be a non-empty list of faults ({layer, kind, target, params}) that run alongside the main one');
+      } else
+        i.with.forEach((w: unknown, n: number) => {
+          if (typeof w !== 'object' || w === null || Array.isArray(w)) {
+            companionsOk = false;
+            return problem(['injection', 'with', String(n)], 'must be a mapping with layer, kind, target, params');
+          }
+          for (const k of Object.keys(w)) if (!COMPANION_KEYS.includes(k)) problem(['injection', 'with', String(n), k], `unknown field; expected one of ${COMPANION_KEYS.join(', ')} (a companion fault takes the main injection's duration and ttl)`);
+          const c = fault(['injection', 'with', String(n)], w as Record<string, unknown>);
+          if (c) companions.push(c);
+          else companionsOk = false;
+        });
+    }
     const durationMs = duration(['injection', 'duration'], i.duration, 10_000);
     const ttlMs = duration(['injection', 'ttl'], i.ttl, durationMs !== undefined ? durationMs + 30_000 : undefined);
     if (durationMs !== undefined && ttlMs !== undefined && ttlMs < durationMs) problem(['injection', 'ttl'], `must be at least injection.duration (${durationMs} ms): the TTL is the safety net behind the run's own revert`);
     if (durationMs !== undefined && durationMs <= 0) problem(['injection', 'duration'], 'must be > 0');
-    if (durationMs !== undefined && ttlMs !== undefined && typeof i.kind === 'string') {
-      injection = { layer, kind: i.kind, target: target as Record<string, string | number>, params: params as Record<string, unknown>, durationMs, ttlMs };
+    if (main && companionsOk && durationMs !== undefined && ttlMs !== undefined) {
+      injection = { ...main, durationMs, ttlMs, ...(companions.length > 0 ? { with: companions } : {}) };
     }
   }
 
@@ -303,7 +331,7 @@ function* stringsIn(v: unknown, path: string[] = []): Generator<[string[], strin
 export function cardVariables(card: FailureCard): Map<string, string | undefined> {
   const out = new Map<string, string | undefined>();
   if (!card.injection) return out;
-  for (const [, s] of stringsIn({ target: card.injection.target, params: card.injection.params })) {
+  for (const [, s] of stringsIn({ target: card.injection.target, params: card.injection.params, with: card.injection.with ?? [] })) {
     for (const m of s.matchAll(VARIABLE)) if (!out.has(m[1] as string) || out.get(m[1] as string) === undefined) out.set(m[1] as string, m[2]);
   }
   return out;

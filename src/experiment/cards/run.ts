@@ -18,17 +18,19 @@ import type {
   Observer,
   Recommendation,
   ResilienceFigures,
+  RunCompanion,
   RunFault,
   RunRecord,
   RunReport,
   StartObserver,
   SteadyStateBounds,
   TimelineBucket,
+  TrafficFaultSummary,
   TrafficSummary,
 } from '../../core/run.js';
 import { appendRun } from '../../store/runs.js';
 import { sleep } from '../../core/clock.js';
-import { bindCard, type Bindings } from './bind.js';
+import { bindCard, bindCompanions, type Bindings } from './bind.js';
 import type { DetectionSpec, FailureCard } from './types.js';
 
 export type ComputeFigures = (obs: Observation, windows: FaultWindow[], bounds?: SteadyStateBounds) => ResilienceFigures;
@@ -147,6 +149,11 @@ export function evidenceSites(errors: readonly ErrorEvidence[]): EvidenceSite[] 
   return [...sites.values()].sort((a, b) => b.count - a.count);
 }
 
+/** How a report lists a companion fault (`injection.with`) of the fault it ran alongside. */
+export function companionOf(f: ActiveFault, traffic?: TrafficFaultSummary): RunCompanion {
+  return { id: f.id, kind: f.kind, layer: f.layer, target: Object.entries(f.target).map(([k, v]) => `${k}=${String(v)}`).join(','), params: f.params, ...(traffic ? { traffic } : {}) };
+}
+
 /** The RunRecord the store keeps of a card drill. */
 export function toRunRecord(report: RunReport, card: FailureCard, mttdMs: number | null, mttrMs: number | null): RunRecord {
   return {
@@ -174,6 +181,7 @@ export function toRunRecord(report: RunReport, card: FailureCard, mttdMs: number
  */
 export async function runCard(card: FailureCard, bindings: Bindings, deps: CardRunDeps, o: CardRunOptions = {}): Promise<CardRunResult> {
   const req = bindCard(card, bindings);
+  const companionReqs = bindCompanions(card, bindings);
   const inj = card.injection as NonNullable<FailureCard['injection']>;
   const baselineMs = o.baselineMs ?? 2000;
   const holdMs = o.durationMs ?? inj.durationMs;
@@ -211,6 +219,14 @@ export async function runCard(card: FailureCard, bindings: Bindings, deps: CardR
   let status: RunReport['status'] = 'completed';
   let halted: string | undefined;
   let active: ActiveFault | undefined;
+  /** companion faults (injection.with), injected before the main fault and reverted after it */
+  const companions: ActiveFault[] = [];
+  const revertCompanions = async (): Promise<void> => {
+    while (companions.length > 0) {
+      const c = companions.pop() as ActiveFault;
+      await deps.faults.revert(c.id).catch(() => undefined);
+    }
+  };
   let runFault: RunFault | undefined;
   let injectError: string | undefined;
   let evidence: ErrorEvidence[] = [];
@@ -225,8 +241,11 @@ export async function runCard(card: FailureCard, bindings: Bindings, deps: CardR
       evidence = [];
     }
     await deps.faults.revert(active.id);
+    const alongside = [...companions];
+    await revertCompanions();
     const traffic = deps.faults.trafficSummary?.(active.id);
     if (traffic) runFault.traffic = traffic;
+    if (alongside.length > 0) runFault.with = alongside.map((c) => companionOf(c, deps.faults.trafficSummary?.(c.id)));
     runFault.endMs = now();
     runFault.endedBy = expired ? 'ttl' : endedBy;
     if (endedBy === 'halt' || endedBy === 'interrupt') {
@@ -243,8 +262,14 @@ export async function runCard(card: FailureCard, bindings: Bindings, deps: CardR
     if (deps.signal?.aborted) status = 'interrupted';
     else {
       try {
+        for (const c of companionReqs) {
+          const f = await deps.faults.inject(c);
+          companions.push(f);
+          progress(`with ${f.layer}/${f.kind} (${f.id})`);
+        }
         active = await deps.faults.inject(req);
       } catch (e) {
+        await revertCompanions();
         if (!isFaultlineError(e) || e.exitCode === 70) throw e;
         injectError = `${e.code}: ${e.message}`;
         status = 'aborted';
@@ -291,6 +316,7 @@ export async function runCard(card: FailureCard, bindings: Bindings, deps: CardR
   } finally {
     // whatever happened, the fault does not outlive the run
     if (active && runFault && runFault.endMs === undefined) await revert(deps.signal?.aborted ? 'interrupt' : 'run');
+    await revertCompanions();
     probing = false;
     await healthLoop;
     observation = await observer?.stop();

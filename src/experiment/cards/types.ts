@@ -52,6 +52,20 @@ export interface CardInjection {
   durationMs: number;
   /** time-to-live enforced by whatever applies the fault (≥ durationMs) */
   ttlMs: number;
+  /**
+   * Companion faults: injected just before the main fault and reverted just after it, with its duration and TTL
+   * (e.g. cache-busting traffic while the dependency fails some requests). The main fault is the one the card
+   * measures and takes its evidence from.
+   */
+  with?: CardCompanion[];
+}
+
+/** A fault that runs alongside a card's main injection, for as long as it does. */
+export interface CardCompanion {
+  layer: FaultLayer;
+  kind: string;
+  target: Record<string, string | number>;
+  params: Record<string, unknown>;
 }
 
 /** The signal a monitor should see cross a threshold once the fault is active. */

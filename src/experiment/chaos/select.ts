@@ -5,7 +5,7 @@
  */
 import type { Rng } from '../../core/rng.js';
 import type { FaultRequest } from '../../core/fault.js';
-import { bindCard, missingBindings, type Bindings } from '../cards/bind.js';
+import { bindCard, bindCompanions, missingBindings, type Bindings } from '../cards/bind.js';
 import type { FailureCard } from '../cards/types.js';
 
 export interface SkippedCard {
@@ -30,7 +30,7 @@ export function eligibleCards(cards: readonly FailureCard[], bindings: Bindings,
       skipped.push({ id: c.id, reason: `missing binding ${missing.map((m) => `{${m}}`).join(', ')} (pass ${missing.map((m) => `--bind ${m}=…`).join(' ')})` });
       continue;
     }
-    const refused = admit?.(bindCard(c, bindings));
+    const refused = admit ? [bindCard(c, bindings), ...bindCompanions(c, bindings)].map(admit).find((r) => r !== undefined) : undefined;
     if (refused !== undefined) skipped.push({ id: c.id, reason: refused });
     else eligible.push(c);
   }

@@ -1,6 +1,8 @@
 /**
  * add-retry: wrap an idempotent outbound HTTP call in `withRetry(() => call, { retries, baseMs, maxMs })`, a
- * local helper that retries when the call rejects (except an AbortError: the caller gave up) or answers 408,
+ * local helper that retries when the call rejects (except an AbortError: the caller gave up; and a TimeoutError:
+ * the attempt's own deadline fired, the dependency is slow rather than failing, and each retry would add a whole
+ * deadline to the caller's wait — gRPC does not retry DEADLINE_EXCEEDED either) or answers 408,
  * 429, 500, 502, 503 or 504, waiting a random time in [0, min(maxMs, baseMs·2ⁿ)] before retry n ("full
  * jitter", so a crowd of clients does not retry in step). The body of a response it drops is cancelled
  * (fetch) or dumped (undici), so its connection is freed. The call expression is evaluated again for each
@@ -36,7 +38,8 @@ const TS_HELPER = `async function withRetry<T>(call: () => Promise<T>, opts: { r
         // the dropped body may already be closed; the retry goes on
       }
     } catch (err) {
-      if (attempt >= opts.retries || (err as { name?: unknown } | null)?.name === 'AbortError') throw err;
+      const name = (err as { name?: unknown } | null)?.name;
+      if (attempt >= opts.retries || name === 'AbortError' || name === 'TimeoutError') throw err;
     }
     const capMs = Math.min(opts.maxMs, opts.baseMs * 2 ** attempt);
     await new Promise((resolve) => setTimeout(resolve, Math.random() * capMs));
@@ -55,7 +58,7 @@ const JS_HELPER = `async function withRetry(call, opts) {
         // the dropped body may already be closed; the retry goes on
       }
     } catch (err) {
-      if (attempt >= opts.retries || err?.name === 'AbortError') throw err;
+      if (attempt >= opts.retries || err?.name === 'AbortError' || err?.name === 'TimeoutError') throw err;
     }
     const capMs = Math.min(opts.maxMs, opts.baseMs * 2 ** attempt);
     await new Promise((resolve) => setTimeout(resolve, Math.random() * capMs));

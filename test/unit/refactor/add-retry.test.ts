@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addRetry } from '../../../src/refactor/recipes/add-retry.js';
 import { doRefuse, doTest } from './harness.js';
 
@@ -18,7 +18,28 @@ async function withRetry<T>(call: () => Promise<T>, opts: { retries: number; bas
         // the dropped body may already be closed; the retry goes on
       }
     } catch (err) {
-      if (attempt >= opts.retries || (err as { name?: unknown } | null)?.name === 'AbortError') throw err;
+      const name = (err as { name?: unknown } | null)?.name;
+      if (attempt >= opts.retries || name === 'AbortError' || name === 'TimeoutError') throw err;
+    }
+    const capMs = Math.min(opts.maxMs, opts.baseMs * 2 ** attempt);
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * capMs));
+  }
+}`;
+
+const JS_HELPER = `// Inserted by faultline (add-retry): retries a failed idempotent call with exponential backoff and full jitter.
+async function withRetry(call, opts) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const result = await call();
+      const status = typeof result?.status === 'number' ? result.status : result?.statusCode;
+      if (attempt >= opts.retries || !(status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504)) return result;
+      try {
+        await (typeof result?.body?.dump === 'function' ? result.body.dump() : result?.body?.cancel?.());
+      } catch {
+        // the dropped body may already be closed; the retry goes on
+      }
+    } catch (err) {
+      if (attempt >= opts.retries || err?.name === 'AbortError' || err?.name === 'TimeoutError') throw err;
     }
     const capMs = Math.min(opts.maxMs, opts.baseMs * 2 ** attempt);
     await new Promise((resolve) => setTimeout(resolve, Math.random() * capMs));
@@ -53,25 +74,7 @@ export const up = (u, d) => /*@*/axios.put(u, d);
 `,
       `import axios from 'axios';
 
-// Inserted by faultline (add-retry): retries a failed idempotent call with exponential backoff and full jitter.
-async function withRetry(call, opts) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const result = await call();
-      const status = typeof result?.status === 'number' ? result.status : result?.statusCode;
-      if (attempt >= opts.retries || !(status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504)) return result;
-      try {
-        await (typeof result?.body?.dump === 'function' ? result.body.dump() : result?.body?.cancel?.());
-      } catch {
-        // the dropped body may already be closed; the retry goes on
-      }
-    } catch (err) {
-      if (attempt >= opts.retries || err?.name === 'AbortError') throw err;
-    }
-    const capMs = Math.min(opts.maxMs, opts.baseMs * 2 ** attempt);
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * capMs));
-  }
-}
+${JS_HELPER}
 
 export const up = (u, d) => withRetry(() => axios.put(u, d), { retries: 5, baseMs: 50, maxMs: 800 });
 `,
@@ -83,6 +86,32 @@ export const up = (u, d) => withRetry(() => axios.put(u, d), { retries: 5, baseM
       out.replace('export const up', `export const put = (u, o) => withRetry(() => fetch(u, { method: 'PUT', body: JSON.stringify(o) }), { retries: 3, baseMs: 100, maxMs: 2000 });\nexport const up`),
       { path: 'a.mjs' },
     );
+  });
+
+  it('the inserted helper, run: retries a 503 and a reset with backoff, gives up after `retries`, never retries an abort or a timeout', async () => {
+    const out = doTest(R, `export const get = (u) => /*@*/fetch(u);\n`, `${JS_HELPER}\n\nexport const get = (u) => withRetry(() => fetch(u), { retries: 3, baseMs: 100, maxMs: 2000 });\n`, { path: 'a.mjs' });
+    const withRetry = new Function(`${out.slice(0, out.indexOf('export const'))}; return withRetry;`)() as (call: () => Promise<unknown>, o: object) => Promise<unknown>;
+    const opts = { retries: 3, baseMs: 1, maxMs: 2 };
+    const failing = (errs: unknown[]): { calls: number; call: () => Promise<unknown> } => {
+      const s = { calls: 0, call: async (): Promise<unknown> => {
+        const e = errs[s.calls++];
+        if (e instanceof Error) throw e;
+        return e ?? { status: 200 };
+      } };
+      return s;
+    };
+    const named = (name: string): Error => Object.assign(new Error(name), { name });
+    const flaky = failing([{ status: 503, body: { cancel: () => undefined } }, named('ECONNRESET')]);
+    expect(await withRetry(flaky.call, opts)).toEqual({ status: 200 });
+    expect(flaky.calls).toBe(3);
+    const down = failing([{ status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }, { status: 200 }]);
+    expect(await withRetry(down.call, opts)).toEqual({ status: 503 });
+    expect(down.calls).toBe(4);
+    for (const name of ['TimeoutError', 'AbortError']) {
+      const slow = failing([named(name), { status: 200 }]);
+      await expect(withRetry(slow.call, opts)).rejects.toThrow(name);
+      expect(slow.calls).toBe(1);
+    }
   });
 
   it('allows a POST that carries an Idempotency-Key', () => {

@@ -75,6 +75,21 @@ describe('recommend', () => {
     expect(recommend(oneFaultRun({ kind: 'http_status', params: { status: 404 } }, { during: traffic({ errors: 90, errorsByKind: { http_5xx: 90 } }) }, { evidence })).map((x) => x.recipe)).not.toContain('route-to-fallback');
   });
 
+  it('a retryable error status on a share of the requests (probability or toxicity < 1) that surfaced as 5xx → add-retry at the call site, not route-to-fallback', () => {
+    const evidence = [{ location: 'src/client.ts:25', fn: 'fetchPrice', message: '120 calls to pricing while the fault was active', count: 1, faultIds: ['f1'], source: 'dependency-call' }];
+    const flaky = recommend(oneFaultRun({ kind: 'http_status', params: { status: 503, probability: 0.3 } }, { during: traffic({ errors: 15, errorsByKind: { http_5xx: 15 } }) }, { evidence }));
+    expect(flaky.map((r) => [r.recipe, r.location])).toEqual([['add-retry', 'src/client.ts:25']]);
+    expect(flaky[0]!.why).toContain('answered 503 to about 30 % of the requests');
+    expect(flaky[0]!.why).toContain('15 HTTP 5xx');
+    const perConnection = recommend(oneFaultRun({ kind: 'http_status', params: { status: 502, toxicity: 0.5 } }, { during: traffic({ errors: 15, errorsByKind: { http_5xx: 15 } }) }, { evidence }));
+    expect(perConnection.map((r) => r.recipe)).toEqual(['add-retry']);
+    // every request failed: the fallback, not a retry; a status a retry cannot cure (501) is not retried
+    expect(recommend(oneFaultRun({ kind: 'http_status', params: { status: 503, probability: 1 } }, { during: traffic({ errors: 90, errorsByKind: { http_5xx: 90 } }) }, { evidence })).map((r) => r.recipe)).toEqual(['route-to-fallback']);
+    expect(recommend(oneFaultRun({ kind: 'http_status', params: { status: 501, probability: 0.3 } }, { during: traffic({ errors: 15, errorsByKind: { http_5xx: 15 } }) }, { evidence })).map((r) => r.recipe)).toEqual(['route-to-fallback']);
+    // absorbed (no 5xx, error rate within bounds) → nothing
+    expect(recommend(oneFaultRun({ kind: 'http_status', params: { status: 503, probability: 0.3 } }, { during: traffic({}) }, { evidence }))).toEqual([]);
+  });
+
   it('agent throw that surfaced as 5xx → guard-call; a throw the service absorbed → nothing', () => {
     const evidence = [{ location: 'src/cart.ts:20', fn: 'total', message: 'Error: injected', count: 5, faultIds: ['f1'] }];
     const hit = recommend(oneFaultRun({ layer: 'agent', kind: 'throw', target: 'fn=price' }, { during: traffic({ errors: 5, errorsByKind: { http_5xx: 5 } }) }, { evidence }));
