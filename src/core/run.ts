@@ -31,6 +31,8 @@ export interface ErrorEvidence {
   source?: string;
   frames: EvidenceFrame[];
   faultId?: string;
+  /** how many times it happened, when the target counted repeats in one record (a blocking call site); 1 when absent */
+  count?: number;
 }
 
 export interface FaultDriver {

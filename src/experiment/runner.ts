@@ -189,7 +189,7 @@ function evidenceSites(items: { faultId: string; e: Awaited<ReturnType<FaultDriv
     const location = frame ? `${frame.file}:${frame.line}` : (e.module ?? '(unknown)');
     const key = `${location}\u0000${e.message}`;
     const site = sites.get(key) ?? { location, ...(e.fn ?? frame?.fn ? { fn: (e.fn ?? frame?.fn) as string } : {}), message: e.message, count: 0, faultIds: [] };
-    site.count++;
+    site.count += e.count ?? 1;
     if (!site.faultIds.includes(faultId)) site.faultIds.push(faultId);
     sites.set(key, site);
   }

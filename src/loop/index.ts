@@ -66,7 +66,8 @@ export interface LoopPhase {
   /** the card's SLO, and whether the drill met it */
   slo?: { detectMs: number; recoverMs: number; detected: boolean; recoveredInTime: boolean };
   /** agent faults: errors the target recorded, and the top code location */
-  evidence?: { count: number; top?: string };
+  /** what the agent recorded while the fault was on: errors, or (an iolatency fault) the synchronous calls it held */
+  evidence?: { count: number; top?: string; what?: 'blocking calls' };
   halted?: string;
   error?: string;
 }
@@ -271,7 +272,9 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
           const thrown = ev.filter((e) => e.source !== 'response');
           evidence.push(...ev.map((e) => ({ ...e, faultId })));
           const top = thrown[0] ? where(thrown[0]) : undefined;
-          phase.evidence = { count: thrown.length, ...(top ? { top } : {}) };
+          // a blocking call site is one record that counts its calls
+          const blocking = thrown.length > 0 && thrown.every((e) => e.source === 'blocking-call');
+          phase.evidence = { count: thrown.reduce((n, e) => n + (e.count ?? 1), 0), ...(top ? { top } : {}), ...(blocking ? { what: 'blocking calls' } : {}) };
         }
         // the fault's window ends when its revert starts: what the revert itself costs (a restart back to the
         // original file or environment) belongs to the recovery, not to the fault
@@ -429,7 +432,7 @@ export function renderTable(r: LoopResult): string {
     const note = [
       p.held === true ? 'steady state held' : '',
       p.slo ? `SLO detect ${p.slo.detected ? 'met' : 'MISSED'}, recover ${p.slo.recoveredInTime ? 'met' : 'MISSED'}` : p.fault ? (p.recovered ? 'recovered' : 'NOT recovered') : '',
-      p.evidence ? `${p.evidence.count} errors recorded${p.evidence.top ? ` at ${p.evidence.top}` : ''}` : '',
+      p.evidence ? `${p.evidence.count} ${p.evidence.what ?? 'errors'} recorded${p.evidence.top ? ` at ${p.evidence.top}` : ''}` : '',
       p.halted ? `HALT ${p.halted}` : '',
       p.error ? `error: ${p.error}` : '',
     ]

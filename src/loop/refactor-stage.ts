@@ -22,6 +22,8 @@ export interface LoopRefactorFix {
   after?: string;
   /** every exposing run, when more than one exposed it (the first is exposedBy/before/after) */
   exposures?: { by: string; before?: string; after?: string }[];
+  /** every file the fix changes, when it is more than the target's (a function made async and its callers) */
+  files?: string[];
 }
 
 export interface LoopRefactor {
@@ -80,6 +82,7 @@ export function summarizeRefactor(r: RefactorReport): LoopRefactor {
         ...(before ? { before } : {}),
         ...(after ? { after } : {}),
         ...(all.length > 1 ? { exposures: all } : {}),
+        ...(f.files.length > 1 ? { files: f.files } : {}),
       };
     }),
   };
@@ -93,6 +96,7 @@ export function renderRefactor(r: LoopRefactor, project: string): string {
   for (const n of r.notes) lines.push(`  note: ${n}`);
   for (const f of r.fixes) {
     lines.push(`  ${f.outcome.toUpperCase().padEnd(10)} ${f.at}  ${f.recipe ?? '—'}${f.commit ? `  ${f.commit.slice(0, 10)}` : ''}`);
+    if (f.files) lines.push(`             changes ${f.files.join(', ')}`);
     for (const x of f.exposures ?? (f.exposedBy ? [{ by: f.exposedBy, before: f.before, after: f.after }] : [])) {
       lines.push(`             exposed by ${x.by}`);
       // a skipped fix changed nothing, so there is no before and after to show

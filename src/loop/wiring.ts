@@ -34,6 +34,7 @@ export function toEvidence(records: readonly ErrorRecord[]): ErrorEvidence[] {
     source: r.source,
     frames: r.frames.map((f) => ({ file: f.file, line: f.line, col: f.column, ...(f.fn !== undefined ? { fn: f.fn } : {}), app: f.app })),
     ...(r.faultIds[0] !== undefined ? { faultId: r.faultIds[0] } : {}),
+    ...(r.count !== undefined ? { count: r.count } : {}),
   }));
 }
 

@@ -6,6 +6,8 @@
  *   that answers garbage with 500.
  * - `unique-keys` (cache-busting traffic, src/observe/traffic/unique-keys.ts): the path's `*` becomes a key never
  *   asked before in the run; `expect` defaults to 2xx.
+ * - `mix` (another, valid request blended into the load, src/observe/traffic/mix.ts): the write traffic a read-only
+ *   load lacks; `expect` defaults to 2xx.
  * The load generator applies the fault, so it also enforces the TTL: once `expiresAt` passes, no request is
  * replaced any more, reverted or not.
  *
@@ -16,13 +18,15 @@ import { newFaultId, type ActiveFault, type FaultApplier, type FaultRequest, typ
 import { createRng, type Rng } from '../core/rng.js';
 import type { TrafficFaultSource, TrafficFaultSummary, TrafficReplacement } from '../core/run.js';
 import { answerClass, checkParamKeys, isExpected, paramError, parseExpect, parseHeaders, parseMethod, parsePath, parseShare, trafficRoute } from './traffic/params.js';
+import { mixRequest, parseMixParams } from './traffic/mix.js';
 import { keyedPath, parseUniqueKeysParams, uniqueKeys } from './traffic/unique-keys.js';
 
 export { answerClass, isExpected, trafficRoute } from './traffic/params.js';
 export { keyedPath, parseUniqueKeysParams, uniqueKeys, type UniqueKeysParams } from './traffic/unique-keys.js';
+export { mixRequest, parseMixParams, type MixParams } from './traffic/mix.js';
 
 /** The kinds of layer `traffic`. */
-export const TRAFFIC_KINDS = ['malformed', 'unique-keys'] as const;
+export const TRAFFIC_KINDS = ['malformed', 'unique-keys', 'mix'] as const;
 export type TrafficKind = (typeof TRAFFIC_KINDS)[number];
 
 /** A torn JSON document: what a client that died mid-write, or a fuzzer, sends. */
@@ -64,7 +68,7 @@ interface TrafficPlan {
   route: string;
   share: number;
   expect: string;
-  /** the prefix of the outcome of an answer outside `expect` ('malformed_', 'unique_') */
+  /** the prefix of the outcome of an answer outside `expect` ('malformed_', 'unique_', 'mix_') */
   outcomePrefix: string;
   /** the params with their defaults, as the fault records them */
   params: Record<string, unknown>;
@@ -98,6 +102,11 @@ function planOf(kind: string, raw: Record<string, unknown>, rng: Rng): TrafficPl
         params: { ...p },
         next: () => ({ path: keyedPath(p.path, key()), ...(p.body !== undefined ? { body: p.body } : {}), headers: p.headers }),
       };
+    }
+    case 'mix': {
+      const p = parseMixParams(raw);
+      const request = mixRequest(p);
+      return { method: p.method, request: `${p.method} ${p.path}`, route: trafficRoute(p.method, p.path), share: p.share, expect: p.expect, outcomePrefix: 'mix_', params: { ...p }, next: () => request };
     }
   }
 }

@@ -32,6 +32,24 @@ export interface RecipeLocation {
 
 export type Applicability = { ok: true } | { ok: false; reason: string };
 
+/** Edits to another file of the project than the one at the location (a recipe that changes callers too). */
+export interface FileEdits {
+  path: string;
+  edits: TextEdit[];
+}
+
+/**
+ * The rest of the project, for the few recipes whose change reaches past one file (a function made async must
+ * have its callers await it): the source files of the target's package with their current text
+ * (repository-relative paths, the file at the location included). Pure data: the engine reads them.
+ */
+export interface RecipeProject {
+  files(): readonly RecipeFile[];
+}
+
+/** Every edit of a recipe: in the file at the location, and in other files of the project. */
+export type Changes = { ok: true; edits: TextEdit[]; others: FileEdits[] } | { ok: false; reason: string };
+
 export interface Recipe {
   /** kebab-case id, shared with `Smell.recipe` and `FailurePoint.recipe` */
   readonly id: string;
@@ -45,6 +63,11 @@ export interface Recipe {
   applies(file: RecipeFile, location: RecipeLocation, options?: Partial<RecipeOptions>): Applicability;
   /** the edits (offsets into `file.text`); none when the precondition does not hold */
   transform(file: RecipeFile, location: RecipeLocation, options?: Partial<RecipeOptions>): TextEdit[];
+  /**
+   * The precondition and every edit, in this file and (given the project) in others. Without `project` a recipe
+   * that would need to edit other files refuses, saying so.
+   */
+  changes?(file: RecipeFile, location: RecipeLocation, options?: Partial<RecipeOptions>, project?: RecipeProject): Changes;
 }
 
 /** What a recipe's planner sees: the parsed file, its style, the location as offsets, the options. */
@@ -68,9 +91,11 @@ export interface RecipeContext {
   bindings(): ReadonlyMap<string, Binding>;
   /** every identifier in the file (new names must avoid them) */
   names(): ReadonlySet<string>;
+  /** the project's files, when the engine gave them (only `changes` passes them) */
+  readonly project?: RecipeProject;
 }
 
-export type Plan = { edits: TextEdit[] } | { refuse: string };
+export type Plan = { edits: TextEdit[]; others?: FileEdits[] } | { refuse: string };
 
 export function refuse(reason: string): Plan {
   return { refuse: reason };
@@ -98,7 +123,7 @@ function checkLocation(file: RecipeFile, loc: RecipeLocation): void {
 }
 
 /** Builds the planner's context, or the reason the location cannot be used (a stale or unparsable file). */
-export function recipeContext(file: RecipeFile, loc: RecipeLocation, given: Partial<RecipeOptions> | undefined): RecipeContext | string {
+export function recipeContext(file: RecipeFile, loc: RecipeLocation, given: Partial<RecipeOptions> | undefined, project?: RecipeProject): RecipeContext | string {
   checkLocation(file, loc);
   const options = resolveRecipeOptions(given ?? {});
   const sf = parse(file.path, file.text);
@@ -130,6 +155,7 @@ export function recipeContext(file: RecipeFile, loc: RecipeLocation, given: Part
     at,
     bindings: () => (bindings ??= moduleBindings(sf)),
     names: () => (names ??= namesInFile(sf)),
+    ...(project ? { project } : {}),
   };
 }
 
@@ -140,11 +166,11 @@ export interface RecipeSpec extends Omit<Recipe, 'applies' | 'transform'> {
 
 /** Makes a Recipe from one planner, so the precondition and the transform can never disagree. */
 export function defineRecipe(spec: RecipeSpec): Recipe {
-  const run = (file: RecipeFile, loc: RecipeLocation, options?: Partial<RecipeOptions>): Plan => {
-    const ctx = recipeContext(file, loc, options);
+  const run = (file: RecipeFile, loc: RecipeLocation, options?: Partial<RecipeOptions>, project?: RecipeProject): Plan => {
+    const ctx = recipeContext(file, loc, options, project);
     if (typeof ctx === 'string') return { refuse: ctx };
     const plan = spec.plan(ctx);
-    if ('edits' in plan && plan.edits.length === 0) return { refuse: 'nothing to change' };
+    if ('edits' in plan && plan.edits.length === 0 && (plan.others ?? []).every((o) => o.edits.length === 0)) return { refuse: 'nothing to change' };
     return plan;
   };
   const { plan: _plan, ...rest } = spec;
@@ -157,6 +183,10 @@ export function defineRecipe(spec: RecipeSpec): Recipe {
     transform(file: RecipeFile, loc: RecipeLocation, options?: Partial<RecipeOptions>): TextEdit[] {
       const p = run(file, loc, options);
       return 'refuse' in p ? [] : p.edits;
+    },
+    changes(file: RecipeFile, loc: RecipeLocation, options?: Partial<RecipeOptions>, project?: RecipeProject): Changes {
+      const p = run(file, loc, options, project);
+      return 'refuse' in p ? { ok: false, reason: p.refuse } : { ok: true, edits: p.edits, others: (p.others ?? []).filter((o) => o.edits.length > 0) };
     },
   });
 }

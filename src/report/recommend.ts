@@ -56,10 +56,10 @@ export function evidenceSites(evidence: readonly ErrorEvidence[], mapLocation?: 
       if (fn !== undefined) g.fn = fn;
       groups.set(key, g);
     }
-    g.count++;
+    g.count += ev.count ?? 1;
     if (g.outer === undefined && outer !== undefined && outer !== location) g.outer = outer;
     const msg = ev.name !== undefined && !ev.message.startsWith(ev.name) ? `${ev.name}: ${ev.message}` : ev.message;
-    g.messages.set(msg, (g.messages.get(msg) ?? 0) + 1);
+    g.messages.set(msg, (g.messages.get(msg) ?? 0) + (ev.count ?? 1));
     if (ev.faultId !== undefined) g.faultIds.add(ev.faultId);
   }
   return [...groups.values()]
@@ -287,6 +287,27 @@ const retryErrorAnswers: Rule = (i) => {
   );
 };
 
+/** The evidence of an agent `iolatency` fault for a synchronous file call it held: the thread (the event loop) waited. */
+const SYNC_IO = /synchronous call/;
+
+const moveOffRequestPath: Rule = (i, report) => {
+  if (i.fault.layer !== 'agent' || i.fault.kind !== 'iolatency') return undefined;
+  if (!i.p99Breached && i.timeouts === 0 && !i.errorRateBreached) return undefined;
+  // only awaited calls were slowed: the requests that wait for the disk are slow, nobody else is held up
+  const sync = i.sites.filter((s) => SYNC_IO.test(s.message));
+  const site = sync[0];
+  if (site === undefined) return undefined;
+  const bound = report.figures?.bounds.maxP99LatencyMs;
+  return {
+    title: `Move the blocking file call at ${site.location} off the request path`,
+    why: `${i.label} made every matching file call ${String(i.fault.params.ms ?? '?')} ms slower, and the synchronous call at ${site.location}${site.fn ? ` (${site.fn})` : ''} (${site.count}×) held the event loop while it waited: p99 latency ${fmtMs(i.during?.latencyMs.p99)}${bound !== undefined ? ` (tolerance ${fmtMs(bound)})` : ''}${i.timeouts > 0 ? `, ${i.timeouts} request(s) timed out` : ''}, for every request, not only those that use the disk`,
+    change: `Use the promise form of the call (fs.promises / node:fs/promises) and await it, making its function async and its callers await it, so the event loop serves other requests while the disk works.`,
+    severity: severityOf(i),
+    recipe: 'move-off-request-path',
+    location: site.location,
+  };
+};
+
 const routeToFallback: Rule = (i) => {
   const what = isErrorAnswer(i.fault);
   if (what === undefined) return undefined;
@@ -494,7 +515,7 @@ const detection: Rule = (i, report) => {
   return undefined;
 };
 
-const RULES: readonly Rule[] = [addTimeout, retryOrBreak, retryErrorAnswers, routeToFallback, guardCall, nullGuard, restartPolicy, monotonicTime, skipBadRecord, guardJsonInput, errorStatus, detection];
+const RULES: readonly Rule[] = [addTimeout, retryOrBreak, retryErrorAnswers, moveOffRequestPath, routeToFallback, guardCall, nullGuard, restartPolicy, monotonicTime, skipBadRecord, guardJsonInput, errorStatus, detection];
 const RANK: Record<Recommendation['severity'], number> = { high: 0, medium: 1, low: 2 };
 
 /** Every recommendation the rules derive from the report, highest severity first, without duplicates. */

@@ -292,7 +292,8 @@ export async function refactorProject(c: CliContext, o: RefactorFlags, progress:
   const characteriser = plan.targets.length > 0 ? await characteriserOf(root, base, project, o, settings, runId, stateDir, notes) : undefined;
 
   if (o.dryRun) {
-    return planFixes({ runId, repo: root, baseCommit: base, targets: plan.targets, dropped: plan.dropped, considered: plan.considered, recipeOptions, notes, read: (p) => gitOps.showFile(root, base, p), recipes: findRecipe, ...(characteriser ? { characteriser } : {}) });
+    const listed = (await gitOps.git(root, ['ls-tree', '-r', '-z', '--name-only', base])).split('\0').filter((f) => f !== '');
+    return planFixes({ runId, repo: root, baseCommit: base, targets: plan.targets, dropped: plan.dropped, considered: plan.considered, recipeOptions, notes, read: (p) => gitOps.showFile(root, base, p), list: () => listed, recipes: findRecipe, ...(characteriser ? { characteriser } : {}) });
   }
 
   const test = await testCommand(root, base, settings, project);

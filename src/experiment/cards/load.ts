@@ -18,9 +18,9 @@ export const BUILTIN_CARDS_DIR = fileURLToPath(new URL('../../../cards/', import
 export const KNOWN_KINDS: Record<FaultLayer, readonly string[]> = {
   proxy: ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'noop', 'loss', 'stall', 'blackhole', 'partition', 'http_status', 'http_abort', 'http_delay', 'http_header', 'http_body'],
   process: ['kill', 'pause', 'cpu', 'memory', 'disk', 'timeskew', 'clockdrift', 'dependency', 'envdrift', 'hidebinary', 'breakmodule', 'corruptfile'],
-  agent: ['throw', 'null', 'undefined', 'delay', 'block', 'corrupt', 'status', 'abort', 'leak'],
+  agent: ['throw', 'null', 'undefined', 'delay', 'block', 'corrupt', 'status', 'abort', 'leak', 'iolatency'],
   network: ['loss', 'reset', 'bandwidth', 'delay', 'corrupt'],
-  traffic: ['malformed', 'unique-keys'],
+  traffic: ['malformed', 'unique-keys', 'mix'],
 };
 
 export interface CardProblem {

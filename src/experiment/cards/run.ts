@@ -142,7 +142,7 @@ export function evidenceSites(errors: readonly ErrorEvidence[]): EvidenceSite[] 
     const location = f ? `${f.file}:${f.line}` : (e.module ?? 'unknown');
     const key = `${location}\u0000${e.message}`;
     const s = sites.get(key) ?? { location, ...(f?.fn ?? e.fn ? { fn: (f?.fn ?? e.fn) as string } : {}), message: e.message, count: 0, faultIds: [] };
-    s.count++;
+    s.count += e.count ?? 1;
     if (e.faultId && !s.faultIds.includes(e.faultId)) s.faultIds.push(e.faultId);
     sites.set(key, s);
   }

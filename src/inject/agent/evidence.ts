@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 
-export type ErrorSource = 'function' | 'uncaughtException' | 'unhandledRejection' | 'response';
+/** 'blocking-call': not an error but a synchronous call an iolatency fault held (the event loop was blocked) */
+export type ErrorSource = 'function' | 'uncaughtException' | 'unhandledRejection' | 'response' | 'blocking-call';
 
 export interface StackFrame {
   /** function as V8 names it (`Cart.add`, `async computeTotal`), absent for anonymous top-level code */
@@ -35,6 +36,8 @@ export interface ErrorRecord {
   route?: string;
   status?: number;
   relatedSeq?: number;
+  /** how many occurrences this record stands for (a 'blocking-call' record counts the held calls of one call site); absent = 1 */
+  count?: number;
 }
 
 export interface ErrorQuery {

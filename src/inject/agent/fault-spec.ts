@@ -36,7 +36,7 @@ export function parseFaultSpec(body: unknown): FaultSpec {
   if (typeof kind !== 'string' || !(AGENT_FAULT_KINDS as readonly string[]).includes(kind)) {
     throw bad('kind', `expected one of ${AGENT_FAULT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
   }
-  if (!isRecord(body.target)) throw bad('target', 'expected an object: {"module":"lib/price.mjs","fn":"fetchPrice"}, {"route":"GET /items/*"}, or {} (the whole process, for leak)');
+  if (!isRecord(body.target)) throw bad('target', 'expected an object: {"module":"lib/price.mjs","fn":"fetchPrice"}, {"route":"GET /items/*"}, or {} (the whole process, for leak and iolatency)');
   for (const k of Object.keys(body.target)) {
     if (!TARGET_KEYS.includes(k)) throw bad(`target.${k}`, `unknown attribute; a target accepts module, fn (a function) or route (an HTTP route)`);
   }

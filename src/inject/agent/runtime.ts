@@ -362,6 +362,26 @@ export class AgentRuntime {
     }
   }
 
+  /** Records evidence a process-wide kind observed (not a thrown error), attributed to `faultId` first. */
+  recordObservation(faultId: string, r: { source: ErrorSource; class: string; message: string; stack?: string }): ErrorRecord | undefined {
+    if (!this.state.on) return undefined;
+    try {
+      return this.errors.push({
+        ts: new Date(this.clock.now()).toISOString(),
+        source: r.source,
+        faultIds: [faultId, ...[...this.faults.keys()].filter((id) => id !== faultId)],
+        injected: false,
+        class: r.class,
+        message: r.message,
+        ...(r.stack === undefined ? {} : { stack: r.stack }),
+        frames: parseStack(r.stack, this.isApp),
+      });
+    } catch (err) {
+      this.logOnce('record', `could not record an error: ${describeThrown(err).message}`);
+      return undefined;
+    }
+  }
+
   private recordResponse(route: string, status: number, startSeq: number, injected: boolean): void {
     if (!this.state.on) return;
     const related = this.errors.list({ sinceSeq: startSeq }).filter((r) => r.source !== 'response').pop();
@@ -423,14 +443,26 @@ export class AgentRuntime {
       ...(spec.actor === undefined ? {} : { actor: spec.actor }),
     };
     // a process-wide kind starts now; if it cannot, nothing is left behind
-    const stop = spec.on === 'process' ? kind.start?.({ params, fault, clock: this.clock, logOnce: (key, message) => this.logOnce(key, message) }) : undefined;
+    const rng = createRng(seed);
+    const stop =
+      spec.on === 'process'
+        ? kind.start?.({
+            params,
+            fault,
+            clock: this.clock,
+            logOnce: (key, message) => this.logOnce(key, message),
+            rng,
+            record: (r) => this.recordObservation(fault.id, r),
+            isInternal: (file) => this.internalDirs.some((d) => file.startsWith(d)),
+          })
+        : undefined;
     // the TTL is enforced here, inside the target: the fault ends even if its controller is gone
     const timer = this.clock.setTimeout(() => this.endFault(fault.id, 'expired'), spec.ttlMs);
     const fs: FaultState = {
       fault,
       kind,
       params,
-      rng: createRng(seed),
+      rng,
       on: spec.on,
       matchFn,
       matchRoute: (method, path) => route?.match(method, path) ?? false,

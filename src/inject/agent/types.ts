@@ -2,9 +2,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Clock } from '../../core/clock.js';
 import type { ActiveFault } from '../../core/fault.js';
 import type { Rng } from '../../core/rng.js';
+import type { ErrorRecord, ErrorSource } from './evidence.js';
 
-export type AgentFaultKindName = 'throw' | 'null' | 'undefined' | 'delay' | 'block' | 'corrupt' | 'status' | 'abort' | 'leak';
-export const AGENT_FAULT_KINDS: readonly AgentFaultKindName[] = ['throw', 'null', 'undefined', 'delay', 'block', 'corrupt', 'status', 'abort', 'leak'];
+export type AgentFaultKindName = 'throw' | 'null' | 'undefined' | 'delay' | 'block' | 'corrupt' | 'status' | 'abort' | 'leak' | 'iolatency';
+export const AGENT_FAULT_KINDS: readonly AgentFaultKindName[] = ['throw', 'null', 'undefined', 'delay', 'block', 'corrupt', 'status', 'abort', 'leak', 'iolatency'];
 
 /** A fault aims at instrumented functions (module + fn), at HTTP routes (route), or at the whole process (an empty target). */
 export type TargetType = 'function' | 'route' | 'process';
@@ -91,6 +92,16 @@ export interface ProcessContext<P> {
   clock: Clock;
   /** one line to stderr, once per key, with the `[faultline-agent]` prefix */
   logOnce(key: string, message: string): void;
+  /** the fault's seeded generator (per-call draws of a kind that acts on calls process-wide, e.g. iolatency's percent) */
+  rng: Rng;
+  /**
+   * Records evidence that is not a thrown error (iolatency: a synchronous call it held), attributed to this fault
+   * first; frames are parsed from `stack`. Returns the record (a kind may update its `count` in place), or undefined
+   * when nothing was recorded.
+   */
+  record(r: { source: ErrorSource; class: string; message: string; stack?: string }): ErrorRecord | undefined;
+  /** true for faultline's own files (the agent's own calls are not the application's) */
+  isInternal(file: string): boolean;
 }
 
 /** One fault kind: validation of its params and how it acts on a call, a request and/or the whole process. */

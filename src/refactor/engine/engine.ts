@@ -21,12 +21,12 @@ import type { RefactorRecord } from '../../store/refactors.js';
 import type { CharacterisationDecision, Characteriser } from '../characterise/characteriser.js';
 import type { RecipeOptions } from '../options.js';
 import { type CheckResult, type CheckSpec, commandLine, type RunCheck, skippedCheck } from './checks.js';
-import { prepareFix, type RecipeLookup } from './fix.js';
+import { prepareFix, recipeProject, type RecipeLookup } from './fix.js';
 import { FileLocator } from './locations.js';
 import { commitMessage } from './message.js';
 import { type FixCharacterisation, type FixReport, type RefactorReport, summarize } from './report.js';
 import { exposuresOf, type Exposure, type RefactorTarget } from './targets.js';
-import type { Workspace } from './workspace.js';
+import { projectFiles, type Workspace } from './workspace.js';
 
 export interface EngineOptions {
   runId: string;
@@ -219,7 +219,7 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
       nn: number;
       target: RefactorTarget;
       recipe: { id: string; title: string };
-      prepared: { after: string; edits: PreparedEdits; diff: string; line: number };
+      prepared: { after: string; edits: PreparedEdits; diff: string; line: number; others: { path: string; edits: PreparedEdits; before: string; after: string }[] };
       checks: CheckResult[];
       exps: CheckSpec[];
       characterisation?: FixCharacterisation;
@@ -239,30 +239,39 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
     const recordedOf = (checks: readonly CheckResult[]) => checks.map((c) => ({ name: c.name, ok: c.ok, ms: Math.round(c.ms), detail: c.detail }));
     const unverifiedWhy = testVerifies ? undefined : hasTest ? 'the test command fails on the untouched code, so no test verified this change (kept with --no-verify)' : 'the project has no test command, so no test verified this change (kept with --no-verify)';
 
+    const filesOf = (f: Pending): string[] => [f.target.path, ...f.prepared.others.map((x) => x.path)];
+    /** the fix's edits, in every file it changes, become the locator's (later targets there have moved) */
+    const keptEdits = (f: Pending): void => {
+      locator.kept(f.target.path, f.prepared.edits, f.recipe.id);
+      for (const x of f.prepared.others) locator.kept(x.path, x.edits, f.recipe.id);
+    };
+    /** the project's files for a recipe that changes callers too: the target's package in the worktree, as it is now */
+    const projectOf = (path: string) => (ws.list ? recipeProject(projectFiles(ws.list(), path), (p) => ws.read(p)) : undefined);
     /** Commits one fix whose checks passed (alone, or as part of a set whose experiment held with the last one). */
     const keep = async (f: Pending, extra: { together?: string; final?: CheckResult[] } = {}): Promise<void> => {
       const checks = extra.final ? [...f.checks.filter((c) => c.kind !== 'experiment'), ...extra.final.filter((c) => c.kind === 'experiment')] : f.checks;
       const message = commitMessage({ fixId: f.id, runId: o.runId, target: { ...f.target, line: f.prepared.line }, recipe: f.recipe, checks, experimentsBefore: f.exps.map((x) => experimentBefore.get(x.name)).filter((c): c is CheckResult => c !== undefined), ...(unverifiedWhy ? { unverified: unverifiedWhy } : {}), ...(extra.together ? { together: extra.together } : {}) });
       g = performance.now();
       ws.write(f.target.path, f.prepared.after);
-      const commit = await ws.commit([f.target.path], message);
+      for (const x of f.prepared.others) ws.write(x.path, x.after);
+      const commit = await ws.commit(filesOf(f), message);
       timing.gitMs += performance.now() - g;
       committed++;
       const outcome = unverifiedWhy ? 'unverified' : 'kept';
       const reason = [unverifiedWhy, extra.together].filter((x): x is string => x !== undefined).join('; ');
       say(`refactor: ${f.id} ${outcome} ${commit.slice(0, 10)}${extra.together ? ` (${extra.together})` : ''}`);
-      fixes.push({ id: f.id, nn: f.nn, target: f.target, recipe: f.recipe.id, recipeTitle: f.recipe.title, outcome, ...(reason ? { reason } : {}), checks, ...experimentFieldsOf(verdictsOf(f.exps, f.checks, extra.final)), ...(f.characterisation ? { characterisation: f.characterisation } : {}), commit, patch: f.patch, diff: f.prepared.diff, files: [f.target.path], recipeMs: f.recipeMs });
-      deps.record?.({ ...f.base, recipe: f.recipe.id, outcome, ...(reason ? { reason } : {}), checks: recordedOf(checks), commit, patch: f.patch, files: [f.target.path] });
+      fixes.push({ id: f.id, nn: f.nn, target: f.target, recipe: f.recipe.id, recipeTitle: f.recipe.title, outcome, ...(reason ? { reason } : {}), checks, ...experimentFieldsOf(verdictsOf(f.exps, f.checks, extra.final)), ...(f.characterisation ? { characterisation: f.characterisation } : {}), commit, patch: f.patch, diff: f.prepared.diff, files: filesOf(f), recipeMs: f.recipeMs });
+      deps.record?.({ ...f.base, recipe: f.recipe.id, outcome, ...(reason ? { reason } : {}), checks: recordedOf(checks), commit, patch: f.patch, files: filesOf(f) });
     };
     const revert = (f: Pending, reason: string): void => {
       say(`refactor: ${f.id} reverted: ${reason}`);
-      fixes.push({ id: f.id, nn: f.nn, target: f.target, recipe: f.recipe.id, recipeTitle: f.recipe.title, outcome: 'reverted', reason, checks: f.checks, ...experimentFieldsOf(verdictsOf(f.exps, f.checks)), ...(f.characterisation ? { characterisation: f.characterisation } : {}), patch: f.patch, diff: f.prepared.diff, files: [f.target.path], recipeMs: f.recipeMs });
-      deps.record?.({ ...f.base, recipe: f.recipe.id, outcome: 'reverted', reason, checks: recordedOf(f.checks), patch: f.patch, files: [f.target.path] });
+      fixes.push({ id: f.id, nn: f.nn, target: f.target, recipe: f.recipe.id, recipeTitle: f.recipe.title, outcome: 'reverted', reason, checks: f.checks, ...experimentFieldsOf(verdictsOf(f.exps, f.checks)), ...(f.characterisation ? { characterisation: f.characterisation } : {}), patch: f.patch, diff: f.prepared.diff, files: filesOf(f), recipeMs: f.recipeMs });
+      deps.record?.({ ...f.base, recipe: f.recipe.id, outcome: 'reverted', reason, checks: recordedOf(f.checks), patch: f.patch, files: filesOf(f) });
     };
     /** Puts back every fix of the pending set (they are uncommitted) and forgets their edits. */
     const dropPending = async (reason: (f: Pending) => string): Promise<void> => {
       g = performance.now();
-      await ws.restore([...new Set(pending.map((p) => p.target.path))]);
+      await ws.restore([...new Set(pending.flatMap(filesOf))]);
       timing.gitMs += performance.now() - g;
       for (const p of pending) revert(p, reason(p));
       if (snapshot) locator.restoreFrom(snapshot);
@@ -281,7 +290,8 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
       const id = `${o.runId}-${pad2(nn)}`;
       const at = now().toISOString();
       const r0 = performance.now();
-      const prepared = prepareFix(target, ws.read(target.path), locator, deps.recipes, o.recipeOptions ?? {});
+      const project = projectOf(target.path);
+      const prepared = prepareFix(target, ws.read(target.path), locator, deps.recipes, o.recipeOptions ?? {}, project);
       const recipeMs = performance.now() - r0;
       timing.recipeMs += recipeMs;
       const base: RefactorRecord = { id, runId: o.runId, at, repo: o.repo, baseCommit: o.baseCommit, branch: ws.branch, target: toRecorded(target), recipe: target.recipes[0] ?? '-', outcome: 'skipped', checks: [], files: [] };
@@ -307,6 +317,7 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
         timing.characteriseMs = (timing.characteriseMs ?? 0) + (performance.now() - c0);
       }
       ws.write(target.path, prepared.after);
+      for (const x of prepared.others) ws.write(x.path, x.after);
 
       // verify: the pinned behaviour (cheapest), the usable common checks, then the exposing experiments; stop at the first failure
       const checks: CheckResult[] = [];
@@ -326,7 +337,7 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
         if (!r.ok) failed = r;
       }
       for (const c of baseline) if (c.ok === false && c.kind !== 'experiment') checks.push(skippedCheck(c, `not run: fails on the untouched code (--no-verify)`));
-      const me: Pending = { id, nn, target, recipe: { id: recipe.id, title: recipe.title }, prepared: { after: prepared.after, edits: prepared.edits, diff: prepared.diff, line: prepared.location.line }, checks, exps, ...(characterisation ? { characterisation } : {}), patch, recipeMs, base };
+      const me: Pending = { id, nn, target, recipe: { id: recipe.id, title: recipe.title }, prepared: { after: prepared.after, edits: prepared.edits, diff: prepared.diff, line: prepared.location.line, others: prepared.others }, checks, exps, ...(characterisation ? { characterisation } : {}), patch, recipeMs, base };
 
       // only the experiment failed, and other fixes exposed by the same run are still to come: try them with this one applied
       const experimentOnly = failed !== undefined && failed.kind === 'experiment';
@@ -336,7 +347,7 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
         if (pending.length === 0) snapshot = locator.clone();
         pending.push(me);
         for (const n of failedNames) pendingExperiments.add(n);
-        locator.kept(target.path, prepared.edits, recipe.id);
+        keptEdits(me);
         // the rest of the set next, in their order
         for (const m of mates) queue.splice(queue.indexOf(m), 1);
         queue.unshift(...mates);
@@ -350,7 +361,7 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
           if (failed.kind === 'experiment') {
             // the last of the set, and the experiment still fails: the whole set goes
             g = performance.now();
-            await ws.restore([target.path]);
+            await ws.restore(filesOf(me));
             timing.gitMs += performance.now() - g;
             await dropPending(() => `kept only if ${[...pendingExperiments].join(', ')} held with the rest of its fix set; it still failed after the last of them (${id})`);
             revert(me, reason);
@@ -358,12 +369,13 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
           }
           // this fix broke something else: put back only its change, the set goes on
           ws.write(target.path, prepared.before);
+          for (const x of prepared.others) ws.write(x.path, x.before);
           revert(me, reason);
           if (!queue.some((q) => sharesExperiment(q.target, pendingExperiments))) await dropPending(() => `kept only if ${[...pendingExperiments].join(', ')} held with the rest of its fix set; its last fix (${id}) was reverted`);
           continue;
         }
         g = performance.now();
-        await ws.restore([target.path]);
+        await ws.restore(filesOf(me));
         timing.gitMs += performance.now() - g;
         revert(me, reason);
         continue;
@@ -378,11 +390,11 @@ export async function runEngine(o: EngineOptions, deps: EngineDeps): Promise<Ref
         pendingExperiments = new Set();
         snapshot = undefined;
         await keep(me, { together: `verified together with ${ids.filter((x) => x !== id).join(', ')}: ${names} held only with all of them applied` });
-        locator.kept(target.path, prepared.edits, recipe.id);
+        keptEdits(me);
         continue;
       }
       await keep(me);
-      locator.kept(target.path, prepared.edits, recipe.id);
+      keptEdits(me);
     }
     if (pending.length > 0) await dropPending(() => `kept only if ${[...pendingExperiments].join(', ')} held with the rest of its fix set; it still failed`);
 
@@ -426,6 +438,8 @@ export interface PlanOptions {
   notes?: string[];
   /** a file's text at the base commit */
   read(path: string): Promise<string | undefined> | string | undefined;
+  /** the repository's files at the base commit (for recipes that change callers too; none: they refuse) */
+  list?(): readonly string[];
   recipes: RecipeLookup;
   now?(): Date;
   /** says which targets would be characterised and why (nothing is run); its files are read from `dir` */
@@ -450,8 +464,14 @@ export async function planFixes(o: PlanOptions): Promise<RefactorReport> {
     const nn = i + 1;
     const id = `${o.runId}-${pad2(nn)}`;
     if (!current.has(target.path)) current.set(target.path, await o.read(target.path));
+    let project: ReturnType<typeof recipeProject> | undefined;
+    if (o.list) {
+      const paths = projectFiles(o.list(), target.path);
+      for (const p of paths) if (!current.has(p)) current.set(p, await o.read(p));
+      project = recipeProject(paths, (p) => current.get(p));
+    }
     const r0 = performance.now();
-    const prepared = prepareFix(target, current.get(target.path), locator, o.recipes, o.recipeOptions ?? {});
+    const prepared = prepareFix(target, current.get(target.path), locator, o.recipes, o.recipeOptions ?? {}, project);
     const recipeMs = performance.now() - r0;
     recipeTotal += recipeMs;
     if (!prepared.ok) {
@@ -469,7 +489,11 @@ export async function planFixes(o: PlanOptions): Promise<RefactorReport> {
     }
     current.set(target.path, prepared.after);
     locator.kept(target.path, prepared.edits, prepared.recipe.id);
-    fixes.push({ id, nn, target, recipe: prepared.recipe.id, recipeTitle: prepared.recipe.title, outcome: 'unverified', reason: 'dry run: not applied, not verified', checks: [], ...(characterisation ? { characterisation } : {}), diff: prepared.diff, files: [target.path], recipeMs });
+    for (const x of prepared.others) {
+      current.set(x.path, x.after);
+      locator.kept(x.path, x.edits, prepared.recipe.id);
+    }
+    fixes.push({ id, nn, target, recipe: prepared.recipe.id, recipeTitle: prepared.recipe.title, outcome: 'unverified', reason: 'dry run: not applied, not verified', checks: [], ...(characterisation ? { characterisation } : {}), diff: prepared.diff, files: [target.path, ...prepared.others.map((x) => x.path)], recipeMs });
   }
   const totalMs = performance.now() - t0;
   return {

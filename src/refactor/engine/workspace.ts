@@ -7,7 +7,7 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { addWorktree, commitInWorktree, removeWorktree, restoreInWorktree } from './git.js';
+import { addWorktree, commitInWorktree, git, removeWorktree, restoreInWorktree } from './git.js';
 
 export interface Workspace {
   /** absolute folder the checks run in */
@@ -23,6 +23,31 @@ export interface Workspace {
   commit(paths: readonly string[], message: string): Promise<string>;
   /** removes the folder (the branch and its commits stay) */
   dispose(): Promise<void>;
+  /** the repository's files (as committed at the base), for recipes that change callers in other files */
+  list?(): readonly string[];
+}
+
+const SOURCE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
+const NOT_SOURCE = /(^|\/)(node_modules|dist|build|out|coverage|vendor)\/|\.d\.[mc]?ts$|\.min\.js$/;
+/** a recipe that changes callers too sees at most this many files (a language service over more takes too long) */
+export const MAX_PROJECT_FILES = 2000;
+
+/**
+ * The source files of the package `path` belongs to: the files of `listed` whose nearest package.json is the
+ * same as `path`'s (the repository root when there is none), without build output, dependencies and
+ * declaration files. Empty when there are more than MAX_PROJECT_FILES.
+ */
+export function projectFiles(listed: readonly string[], path: string): string[] {
+  const packages = new Set(listed.filter((f) => f === 'package.json' || f.endsWith('/package.json')).map((f) => (f === 'package.json' ? '' : f.slice(0, -'/package.json'.length))));
+  const packageOf = (file: string): string => {
+    for (let d = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : ''; ; d = d.includes('/') ? d.slice(0, d.lastIndexOf('/')) : '') {
+      if (packages.has(d)) return d;
+      if (d === '') return '';
+    }
+  };
+  const mine = packageOf(path);
+  const files = listed.filter((f) => SOURCE.test(f) && !NOT_SOURCE.test(f) && packageOf(f) === mine);
+  return files.length > MAX_PROJECT_FILES ? [] : files;
 }
 
 /** True when `inner` is `outer` or inside it. */
@@ -66,6 +91,7 @@ export async function openWorktree(o: OpenWorktreeOptions): Promise<Workspace & 
     linked = true;
   }
   let disposed = false;
+  const listed = (await git(o.dir, ['ls-files', '-z'])).split('\0').filter((f) => f !== '');
   return {
     dir: o.dir,
     branch: o.branch,
@@ -78,6 +104,7 @@ export async function openWorktree(o: OpenWorktreeOptions): Promise<Workspace & 
     write(path, text) {
       writeFileSync(safePath(o.dir, path), text);
     },
+    list: () => listed,
     restore: (paths) => restoreInWorktree(o.dir, paths),
     commit: (paths, message) => commitInWorktree(o.dir, paths, message),
     async dispose() {

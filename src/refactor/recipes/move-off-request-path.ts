@@ -7,15 +7,19 @@
  * `const { readFileSync } = require('fs')`) gets a sibling import of `x` from 'fs/promises' in the same
  * module syntax.
  *
- * Refuses: a call in a function that is not async (making it async changes what its callers get, and Express 4
- * stops catching its throws — make the handler async first, or do the work once at start-up); fd-based calls
+ * In a function that is not async, the function becomes async and every caller in the project awaits it
+ * (src/refactor/make-async.ts: the callers from the type checker's references; it refuses when one of them cannot
+ * await, naming it, and when the recipe is not given the project's files).
+ *
+ * Refuses: module code (it runs once, at load); fd-based calls
  * (`openSync`, `readSync`, `writeSync`, `closeSync`: the promise API uses FileHandles); `statSync` with
  * `throwIfNoEntry` (no promise equivalent); sync calls of crypto, zlib and child_process (their async forms
  * take callbacks with other results: rewrite by hand with util.promisify).
  */
 import { enclosingFunction, isAsync, moduleRef, outerParent } from '../ast.js';
 import { literalKeys } from '../objects.js';
-import { defineRecipe, type Plan, type RecipeContext, refuse, type TextEdit } from '../recipe.js';
+import { makeAsync } from '../make-async.js';
+import { defineRecipe, type FileEdits, type Plan, type RecipeContext, refuse, type TextEdit } from '../recipe.js';
 import { lineBounds, quoted, semi } from '../style.js';
 import { typescript, type TS } from '../ts.js';
 
@@ -92,8 +96,13 @@ function plan(ctx: RecipeContext): Plan {
     if (keys === undefined || keys.has('throwIfNoEntry')) return refuse(`fs.${sync} with throwIfNoEntry (or unknown options) has no fs.promises equivalent`);
   }
   const fn = enclosingFunction(call);
-  if (fn === undefined || !isAsync(fn)) {
-    return refuse(`fs.${sync} is in a function that is not async: making it async changes what its callers get (and Express 4 stops catching its throws); make the handler async first, or do the work once at start-up`);
+  if (fn === undefined) return refuse(`fs.${sync} runs in module code, once at load time: not on a request path`);
+  let made: { edits: TextEdit[]; others: FileEdits[] } | undefined;
+  if (!isAsync(fn)) {
+    // the function becomes async and every caller awaits it, when all of them can (src/refactor/make-async.ts)
+    const m = makeAsync(ctx, fn);
+    if ('refuse' in m) return refuse(`fs.${sync} is in a function that is not async, and it cannot be made async: ${m.refuse}`);
+    made = m;
   }
   const asyncName = base === 'exists' ? 'access' : base;
   const callee = call.expression;
@@ -133,7 +142,7 @@ function plan(ctx: RecipeContext): Plan {
   const tail = `${base === 'exists' ? '.then(() => true, () => false)' : ''}${paren ? ')' : ''}`;
   edits.push({ start: callee.getStart(ctx.sf), end: callee.end, newText: `${paren ? '(' : ''}await ${target}` });
   if (tail !== '') edits.push({ start: call.end, end: call.end, newText: tail });
-  return { edits };
+  return made ? { edits: [...made.edits, ...edits], others: made.others } : { edits };
 }
 
 export const moveOffRequestPath = defineRecipe({

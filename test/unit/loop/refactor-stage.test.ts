@@ -32,9 +32,10 @@ function report(): RefactorReport {
         recipeMs: 1,
       },
       { id: 'r1-02', nn: 2, target: target({ path: 'src/store.ts', line: 24, fn: 'OrderStore.constructor', source: 'smell' }), recipe: 'guard-json-parse', outcome: 'reverted', reason: 'test failed after the change: exit 1\nmore', checks: [check({ ok: false })], files: [], recipeMs: 1 },
+      { id: 'r1-03', nn: 3, target: target({ path: 'src/store.ts', line: 32, fn: 'OrderStore.add', source: 'smell' }), recipe: 'move-off-request-path', outcome: 'kept', checks: [check({})], commit: 'f00d', files: ['src/store.ts', 'src/api.ts'], recipeMs: 1 },
     ],
     dropped: [],
-    summary: { considered: 2, attempted: 2, kept: 1, reverted: 1, skipped: 0, unverified: 0 },
+    summary: { considered: 3, attempted: 3, kept: 2, reverted: 1, skipped: 0, unverified: 0 },
     timing: { totalMs: 0, recipeMs: 0, checksMs: 0, gitMs: 0, baselineMs: 0 },
     notes: [],
     outDir: '/state/refactor/r1',
@@ -57,10 +58,14 @@ describe('the loop refactor stage', () => {
     expect(s.fixes[1]).toMatchObject({ outcome: 'reverted', reason: 'test failed after the change: exit 1' });
     expect(s.fixes[1]!.exposedBy).toBeUndefined();
     const text = renderRefactor(s, 'examples/shop');
-    expect(text).toContain('refactor of examples/shop (run r1): 1 kept, 0 unverified, 1 reverted, 0 skipped of 2 candidates');
+    expect(text).toContain('refactor of examples/shop (run r1): 2 kept, 0 unverified, 1 reverted, 0 skipped of 3 candidates');
     expect(text).toContain('before the fix: violated: p99 319 ms');
     expect(text).toContain('after the fix:  held: p99 145 ms');
     expect(text).toContain('report: /state/refactor/r1/report.md');
+    // a fix across files lists them; one that changes only its target's file does not
+    expect(s.fixes[2]?.files).toEqual(['src/store.ts', 'src/api.ts']);
+    expect(s.fixes[0]?.files).toBeUndefined();
+    expect(text).toContain('             changes src/store.ts, src/api.ts');
   });
 
   it('says why it did not run', () => {

@@ -8,7 +8,7 @@ import { isFaultlineError } from '../../../src/core/errors.js';
 import type { CheckResult, CheckSpec } from '../../../src/refactor/engine/checks.js';
 import { planFixes, runEngine, type EngineDeps } from '../../../src/refactor/engine/engine.js';
 import type { RefactorTarget } from '../../../src/refactor/engine/targets.js';
-import type { Workspace } from '../../../src/refactor/engine/workspace.js';
+import { MemoryWorkspace } from './memory-workspace.js';
 import type { Recipe } from '../../../src/refactor/recipe.js';
 import type { RefactorRecord } from '../../../src/store/refactors.js';
 
@@ -36,38 +36,6 @@ const shout: Recipe = {
     ];
   },
 };
-
-class MemoryWorkspace implements Workspace {
-  readonly dir = '/mem';
-  readonly branch = 'faultline/refactor/r1';
-  readonly baseCommit = 'base';
-  committed: Map<string, string>;
-  files: Map<string, string>;
-  commits: { paths: string[]; message: string; id: string }[] = [];
-  disposed = false;
-  constructor(files: Record<string, string>) {
-    this.files = new Map(Object.entries(files));
-    this.committed = new Map(this.files);
-  }
-  read(p: string) {
-    return this.files.get(p);
-  }
-  write(p: string, text: string) {
-    this.files.set(p, text);
-  }
-  async restore(paths: readonly string[]) {
-    for (const p of paths) this.files.set(p, this.committed.get(p) as string);
-  }
-  async commit(paths: readonly string[], message: string) {
-    for (const p of paths) this.committed.set(p, this.files.get(p) as string);
-    const id = `c${this.commits.length + 1}`.padEnd(40, '0');
-    this.commits.push({ paths: [...paths], message, id });
-    return id;
-  }
-  async dispose() {
-    this.disposed = true;
-  }
-}
 
 const target = (o: Partial<RefactorTarget>): RefactorTarget => ({ path: 'a.js', line: 1, col: 1, recipes: ['shout'], confidence: 0.8, severity: 'high', evidence: ['seen in a run'], source: 'prediction', ...o });
 

@@ -90,6 +90,17 @@ describe('recommend', () => {
     expect(recommend(oneFaultRun({ kind: 'http_status', params: { status: 503, probability: 0.3 } }, { during: traffic({}) }, { evidence }))).toEqual([]);
   });
 
+  it('a slow disk (agent iolatency) that broke p99 through a synchronous call → move-off-request-path at that call; awaited calls only → nothing', () => {
+    const sync = { location: 'src/store.ts:32', fn: 'OrderStore.add', message: 'appendFileSync(/data/orders.jsonl) held 150 ms by iolatency: a synchronous call, the event loop was blocked', count: 12, faultIds: ['f1'] };
+    const slow = recommend(oneFaultRun({ layer: 'agent', kind: 'iolatency', target: 'service=api', params: { path: 'data/**', ms: 150 } }, { during: traffic({ p99: 900 }) }, { evidence: [sync] }));
+    expect(slow.map((r) => [r.recipe, r.location])).toEqual([['move-off-request-path', 'src/store.ts:32']]);
+    expect(slow[0]!.why).toContain('the synchronous call at src/store.ts:32 (OrderStore.add) (12×) held the event loop');
+    expect(slow[0]!.why).toContain('p99 latency 900 ms');
+    const awaited = { ...sync, message: 'a call of appendFile held 150 ms' };
+    expect(recommend(oneFaultRun({ layer: 'agent', kind: 'iolatency', target: 'service=api', params: { ms: 150 } }, { during: traffic({ p99: 900 }) }, { evidence: [awaited] }))).toEqual([]);
+    expect(recommend(oneFaultRun({ layer: 'agent', kind: 'iolatency', target: 'service=api', params: { ms: 150 } }, { during: traffic({ p99: 40 }) }, { evidence: [sync] }))).toEqual([]);
+  });
+
   it('agent throw that surfaced as 5xx → guard-call; a throw the service absorbed → nothing', () => {
     const evidence = [{ location: 'src/cart.ts:20', fn: 'total', message: 'Error: injected', count: 5, faultIds: ['f1'] }];
     const hit = recommend(oneFaultRun({ layer: 'agent', kind: 'throw', target: 'fn=price' }, { during: traffic({ errors: 5, errorsByKind: { http_5xx: 5 } }) }, { evidence }));

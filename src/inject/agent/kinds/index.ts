@@ -3,6 +3,7 @@ import { abortKind } from './abort.js';
 import { blockKind } from './block.js';
 import { corruptKind } from './corrupt.js';
 import { delayKind } from './delay.js';
+import { iolatencyKind } from './iolatency.js';
 import { leakKind } from './leak.js';
 import { nullKind, undefinedKind } from './return-value.js';
 import { statusKind } from './status.js';
@@ -19,4 +20,5 @@ export const KINDS: Readonly<Record<AgentFaultKindName, AgentFaultKind<unknown>>
   status: statusKind,
   abort: abortKind,
   leak: leakKind,
+  iolatency: iolatencyKind,
 };
