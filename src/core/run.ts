@@ -79,6 +79,8 @@ export interface TrafficReplacement {
   headers: Record<string, string>;
   /** records the answer and returns the outcome the load counts ('ok' when the answer is the expected one) */
   settle(status: number, outcome: string): string;
+  /** true: only the fault's summary records it; the load leaves it out of its samples (traffic `mix` with measure: false) */
+  unmeasured?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------

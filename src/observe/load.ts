@@ -46,6 +46,11 @@ export interface RequestSample {
   outcome: string;
   /** the traffic fault that replaced this request (LoadSpec.traffic) */
   faultId?: string;
+  /**
+   * true: the request a traffic fault replaced is only in that fault's summary (mix with measure: false); it
+   * completes its slot of the timeline but is left out of every figure
+   */
+  unmeasured?: boolean;
 }
 
 export interface LoadSummary {
@@ -177,7 +182,8 @@ export function startLoad(spec: LoadSpec, o: StartLoadOptions): LoadHandle {
         if (r.done) return;
         r.done = true;
         completed++;
-        if (replaced) o.onSample({ at: intended, latencyMs: now() - intended, status, outcome: replaced.settle(status, outcome), faultId: replaced.faultId });
+        // an unmeasured replacement (mix with measure: false) is only in its fault's summary; its sample says so
+        if (replaced) o.onSample({ at: intended, latencyMs: now() - intended, status, outcome: replaced.settle(status, outcome), faultId: replaced.faultId, ...(replaced.unmeasured ? { unmeasured: true } : {}) });
         else o.onSample({ at: intended, latencyMs: now() - intended, status, outcome });
         settle();
       },

@@ -74,6 +74,8 @@ interface TrafficPlan {
   params: Record<string, unknown>;
   /** the next replacement request */
   next(): { path: string; body?: string; headers: Record<string, string> };
+  /** its requests stay out of the load's samples (mix with measure: false) */
+  unmeasured?: boolean;
 }
 
 function isTrafficKind(kind: string): kind is TrafficKind {
@@ -106,7 +108,7 @@ function planOf(kind: string, raw: Record<string, unknown>, rng: Rng): TrafficPl
     case 'mix': {
       const p = parseMixParams(raw);
       const request = mixRequest(p);
-      return { method: p.method, request: `${p.method} ${p.path}`, route: trafficRoute(p.method, p.path), share: p.share, expect: p.expect, outcomePrefix: 'mix_', params: { ...p }, next: () => request };
+      return { method: p.method, request: `${p.method} ${p.path}`, route: trafficRoute(p.method, p.path), share: p.share, expect: p.expect, outcomePrefix: 'mix_', params: { ...p }, next: () => request, ...(p.measure ? {} : { unmeasured: true }) };
     }
   }
 }
@@ -192,6 +194,7 @@ export class TrafficFaults implements FaultApplier, TrafficFaultSource {
         faultId: h.fault.id,
         method: plan.method,
         ...plan.next(),
+        ...(plan.unmeasured ? { unmeasured: true } : {}),
         settle: (status, outcome) => {
           const cls = answerClass(status, outcome);
           summary.byClass[cls] = (summary.byClass[cls] ?? 0) + 1;

@@ -101,6 +101,8 @@ export function observe(o: ObserveOptions): ObserverWithStats {
       onSample: (s) => {
         const b = bucketOf(Math.floor(s.at / bucketMs));
         b.done++;
+        // a request only its traffic fault's summary counts (mix with measure: false) completes its slot, no more
+        if (s.unmeasured) return;
         b.acc.add(s.outcome, s.latencyMs);
         total.add(s.outcome, s.latencyMs);
         recent.push(s.at + s.latencyMs, s.latencyMs, s.outcome);

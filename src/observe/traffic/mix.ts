@@ -19,9 +19,15 @@ export interface MixParams {
   share: number;
   /** '2xx' | '3xx' | '4xx', or one status ('201') */
   expect: string;
+  /**
+   * false: the mixed-in requests are sent and summarised (the fault's `traffic`), but left out of the load's
+   * samples, so the steady state judges the rest of the traffic — for a hypothesis that the *other* requests keep
+   * their latency while the mixed-in ones use a slow path (default true: they count like any request)
+   */
+  measure: boolean;
 }
 
-const PARAM_KEYS = ['method', 'path', 'body', 'headers', 'share', 'expect'];
+const PARAM_KEYS = ['method', 'path', 'body', 'headers', 'share', 'expect', 'measure'];
 
 /** Checks the params of a `mix` traffic fault and applies the defaults; throws FL_ERR_INVALID_ARGUMENT naming the param. */
 export function parseMixParams(raw: Record<string, unknown>): MixParams {
@@ -34,7 +40,8 @@ export function parseMixParams(raw: Record<string, unknown>): MixParams {
   const headers = parseHeaders(raw.headers, body !== undefined ? { 'content-type': 'application/json' } : {});
   const share = parseShare(raw.share, 0.2);
   const expect = parseExpect(raw.expect, '2xx');
-  return { method, path, ...(body !== undefined ? { body } : {}), headers, share, expect };
+  if (raw.measure !== undefined && typeof raw.measure !== 'boolean') throw paramError('measure', `expected true (the mixed-in requests count in the steady state) or false (only in the fault's own summary), got ${JSON.stringify(raw.measure)}`);
+  return { method, path, ...(body !== undefined ? { body } : {}), headers, share, expect, measure: raw.measure !== false };
 }
 
 /** The request a `mix` fault sends each time it replaces one of the load's: always the same. */

@@ -67,9 +67,9 @@ describe('faultline loop on the bundled example', () => {
     expect(flaky.during.errorRate).toBeGreaterThan(0.02);
     expect(flaky.during.errorRate).toBeLessThan(0.6);
     expect(flaky.fault?.params).toMatchObject({ status: 503, probability: 0.1 });
-    // 150 ms more on every file call of the api's data folder while 15 % of the load places orders: the synchronous
-    // append holds the event loop, so every request waits; the evidence names the append
-    expect(card('slow-disk').during.latencyMs.p99).toBeGreaterThan(250);
+    // 300 ms more on every file call of the api's data folder while 5 % of the load places orders (not measured):
+    // the synchronous append holds the event loop, so the reads wait too; the evidence names the append
+    expect(card('slow-disk').during.latencyMs.p99).toBeGreaterThan(30); // the baseline's p99 is a few ms
     expect(card('slow-disk').evidence?.top).toMatch(/store/);
     expect(card('corrupted-data-file').during.errorRate).toBeGreaterThan(0.7); // a torn line in orders.jsonl: the api does not start
     expect(card('corrupted-data-file').evidence?.top).toMatch(/store/); // where it crashed, from the api's log
@@ -111,14 +111,14 @@ describe('faultline loop on the bundled example', () => {
     for (const port of e.ports.slice(0, 3)) expect(await listening(port)).toBe(false);
     const faults = await runCli(['--json', 'faults', '--config', 'examples/shop/faultline.yaml'], e.env);
     expect((JSON.parse(faults.stdout) as { faults: unknown[] }).faults).toEqual([]);
-  });
+  }, 180_000); // eleven cards of about 4 s each, on a loaded machine
 
   it('SIGINT during a fault reverts everything and stops the services', async () => {
     const e = await exampleEnv();
     cleanups.push(e.cleanup);
-    const run = startCli(['loop', '--config', 'examples/shop/faultline.yaml', '--phase', '4s', '--recovery', '1s'], e.env);
+    const run = startCli(['loop', '--config', 'examples/shop/faultline.yaml', '--cards', 'network-latency,heartbeat-loss', '--phase', '4s', '--recovery', '1s'], e.env);
     // wait until the heartbeat-loss card has frozen the api (SIGSTOP), then interrupt
-    await waitFor(() => /inject heartbeat-loss/.test(run.stderr()) || undefined, 60_000, 'the pause phase');
+    await waitFor(() => /inject heartbeat-loss/.test(run.stderr()) || undefined, 50_000, 'the pause phase');
     await new Promise((r) => setTimeout(r, 300));
     run.child.kill('SIGINT');
     const r = await run.done;

@@ -52,7 +52,7 @@ describe('another request mixed into the load (traffic fault mix)', () => {
   });
 
   /** 1.2 s of read-only load at 100 req/s on /products/sku-42; the fault from 0.3 s, TTL `ttlMs`, never reverted. */
-  async function drill(o: { ttlMs: number; share: number; writeDelayMs?: number; timeoutMs?: number; connections?: number }) {
+  async function drill(o: { ttlMs: number; share: number; writeDelayMs?: number; timeoutMs?: number; connections?: number; measure?: boolean }) {
     const s = shop(o.writeDelayMs);
     servers.push(s.server);
     const port = await listen(s.server);
@@ -63,10 +63,24 @@ describe('another request mixed into the load (traffic fault mix)', () => {
     const h = startLoad({ url: `http://127.0.0.1:${port}/products/sku-42`, method: 'GET', ratePerSec: 100, timeoutMs: o.timeoutMs ?? 2000, connections: o.connections ?? 16, traffic }, { t0, count: 120, onSample: (x) => samples.push(x) });
     await sleep(300);
     const injectedAt = performance.now() - t0;
-    const { fault } = await engine.inject({ layer: 'traffic', kind: 'mix', target: {}, params: { path: '/orders', body: ORDER, share: o.share }, ttlMs: o.ttlMs });
+    const { fault } = await engine.inject({ layer: 'traffic', kind: 'mix', target: {}, params: { path: '/orders', body: ORDER, share: o.share, ...(o.measure !== undefined ? { measure: o.measure } : {}) }, ttlMs: o.ttlMs });
     await h.done;
     return { ...s, samples, fault, summary: traffic.summary(fault.id)!, injectedAt };
   }
+
+  it('measure: false sends the writes and summarises them, but leaves them out of the load\'s samples (the steady state judges the reads)', async () => {
+    const r = await drill({ ttlMs: 60_000, share: 0.3, writeDelayMs: 400, measure: false });
+    const orders = r.seen.filter((x) => x.method === 'POST');
+    expect(orders.length).toBeGreaterThan(5);
+    expect(r.summary).toMatchObject({ request: 'POST /orders', sent: orders.length, asExpected: orders.length });
+    // each write completes its slot (so the timeline can close it) but says it is not measured
+    const writes = r.samples.filter((x) => x.faultId !== undefined);
+    expect(writes).toHaveLength(orders.length);
+    expect(writes.every((x) => x.unmeasured === true)).toBe(true);
+    expect(r.samples.filter((x) => !x.unmeasured).every((x) => x.faultId === undefined)).toBe(true);
+    // what the load measures is the reads only: none of them waited for the slow writes
+    expect(Math.max(...r.samples.filter((x) => !x.unmeasured).map((x) => x.latencyMs))).toBeLessThan(300);
+  });
 
   it('about `share` of the requests arrive as the given POST with its body; the rest is the load unchanged', async () => {
     const r = await drill({ ttlMs: 60_000, share: 0.3 });

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ObserveTarget, TimelineBucket } from '../../../src/core/run.js';
+import { createRng } from '../../../src/core/rng.js';
 import { startObserver } from '../../../src/observe/index.js';
+import { TrafficFaults } from '../../../src/observe/malformed.js';
 import { REPO, startFixture, TARGET, until, waitFor, within, type Fixture } from './helpers.js';
 
 const REGISTER = join(REPO, 'dist/inject/agent/register.js');
@@ -44,6 +46,24 @@ describe('observer', () => {
     ]);
     expect(within(o.summary.throughputPerSec, 200, 20)).toBe(true);
     expect(within(o.startedAt, Date.now() - 1500, 1000)).toBe(true);
+  });
+
+  it('a request only its traffic fault counts (mix, measure: false) closes its slot without entering the timeline', async () => {
+    const fx = await startFixture();
+    fixtures.push(fx);
+    const traffic = new TrafficFaults({ rng: createRng(7) });
+    const obs = startObserver({ load: { url: `${fx.url}/`, method: 'GET', ratePerSec: 200, timeoutMs: 1000, traffic }, bucketMs: 100 });
+    const f = traffic.inject({ layer: 'traffic', kind: 'mix', target: {}, params: { path: '/?work=1', method: 'GET', share: 0.25, measure: false }, ttlMs: 60_000 });
+    await until(obs.now, 1000);
+    const o = await obs.stop();
+    const sent = traffic.summary(f.id)?.sent ?? 0;
+    expect(sent).toBeGreaterThan(20);
+    // every slice closed (no slot left waiting for a sample), and the mixed-in requests are in none of them
+    expect(o.buckets.map((b) => b.atMs)).toEqual(o.buckets.map((_, i) => i * 100));
+    expect(o.buckets.length).toBe(Math.ceil(o.durationMs / 100));
+    const counted = o.buckets.reduce((n, b) => n + b.requests, 0);
+    expect(counted).toBe(o.summary.requests);
+    expect(within(counted + sent, 200, 12)).toBe(true);
   });
 
   it('samples CPU, RSS and open fds of the targets, re-reading them so a restarted service is followed', async () => {

@@ -12,12 +12,17 @@ const req = (params: Record<string, unknown>, ttlMs = 10_000): FaultRequest => (
 const ORDER = '{"sku":"sku-42","quantity":1}';
 
 describe('mix traffic fault: params', () => {
+  it('measure: false keeps the mixed-in requests out of the load\'s samples; anything but a boolean is refused', () => {
+    expect(parseMixParams({ path: '/orders', measure: false }).measure).toBe(false);
+    expect(() => parseMixParams({ path: '/orders', measure: 'no' })).toThrow(/params\.measure: expected true .* or false/);
+  });
+
   it('applies the defaults: POST, no body, no headers, share 0.2, expect 2xx', () => {
-    expect(parseMixParams({ path: '/orders' })).toEqual({ method: 'POST', path: '/orders', headers: {}, share: 0.2, expect: '2xx' });
+    expect(parseMixParams({ path: '/orders' })).toEqual({ method: 'POST', path: '/orders', headers: {}, share: 0.2, expect: '2xx', measure: true });
   });
 
   it('adds content-type: application/json with a body, unless the headers set a content-type', () => {
-    expect(parseMixParams({ path: '/orders', body: ORDER })).toEqual({ method: 'POST', path: '/orders', body: ORDER, headers: { 'content-type': 'application/json' }, share: 0.2, expect: '2xx' });
+    expect(parseMixParams({ path: '/orders', body: ORDER })).toEqual({ method: 'POST', path: '/orders', body: ORDER, headers: { 'content-type': 'application/json' }, share: 0.2, expect: '2xx', measure: true });
     expect(parseMixParams({ path: '/orders', body: 'a=1', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }).headers).toEqual({ 'content-type': 'application/x-www-form-urlencoded' });
     // no body: no content-type added, the given headers kept (names lower-cased, values as strings)
     expect(parseMixParams({ path: '/cart?x=1', method: 'delete', headers: { 'X-Tenant': 7 }, share: 1, expect: 204 })).toEqual({
@@ -26,6 +31,7 @@ describe('mix traffic fault: params', () => {
       headers: { 'x-tenant': '7' },
       share: 1,
       expect: '204',
+      measure: true,
     });
     // an empty body is a body
     expect(parseMixParams({ path: '/orders', body: '' })).toMatchObject({ body: '', headers: { 'content-type': 'application/json' } });
@@ -100,7 +106,7 @@ describe('mix: blending into the load', () => {
     const tf = new TrafficFaults({ rng: createRng(1) });
     const f = tf.inject(req({ path: '/orders?src=load', body: ORDER, share: 1 }));
     expect(f.target.route).toBe('POST /orders');
-    expect(f.params).toEqual({ method: 'POST', path: '/orders?src=load', body: ORDER, headers: { 'content-type': 'application/json' }, share: 1, expect: '2xx' });
+    expect(f.params).toEqual({ method: 'POST', path: '/orders?src=load', body: ORDER, headers: { 'content-type': 'application/json' }, share: 1, expect: '2xx', measure: true });
     const outcomes = [
       tf.draw()!.settle(201, 'ok'),
       tf.draw()!.settle(200, 'ok'),
