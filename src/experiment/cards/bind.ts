@@ -2,7 +2,7 @@
 import { FaultlineError } from '../../core/errors.js';
 import type { FaultRequest, FaultTarget } from '../../core/fault.js';
 import { cardVariables } from './load.js';
-import type { FailureCard } from './types.js';
+import type { CardCompanion, FailureCard } from './types.js';
 
 export type Bindings = Record<string, string>;
 
@@ -43,17 +43,14 @@ export function bindCard(card: FailureCard, bindings: Bindings, actor = 'chaos')
       context: { card: card.id, missing },
     });
   }
-  const inj = card.injection;
-  const target = substituteDeep(inj.target, bindings) as Record<string, string | number>;
+  return bound(card.injection, bindings, card.injection.ttlMs, `${actor}:${card.id}`);
+}
+
+/** One fault template of a card (its injection, or a companion) with the variables bound. */
+function bound(t: CardCompanion, bindings: Bindings, ttlMs: number, actor: string): FaultRequest {
+  const target = substituteDeep(t.target, bindings) as Record<string, string | number>;
   if (target.pid !== undefined) target.pid = Number(target.pid);
-  return {
-    kind: inj.kind,
-    layer: inj.layer,
-    target: target as FaultTarget,
-    params: substituteDeep(inj.params, bindings) as Record<string, unknown>,
-    ttlMs: inj.ttlMs,
-    actor: `${actor}:${card.id}`,
-  };
+  return { kind: t.kind, layer: t.layer, target: target as FaultTarget, params: substituteDeep(t.params, bindings) as Record<string, unknown>, ttlMs, actor };
 }
 
 /**
@@ -61,16 +58,5 @@ export function bindCard(card: FailureCard, bindings: Bindings, actor = 'chaos')
  * fault, so it takes the main injection's TTL. Call after bindCard (which checks the bindings of all of them).
  */
 export function bindCompanions(card: FailureCard, bindings: Bindings, actor = 'chaos'): FaultRequest[] {
-  return (card.injection?.with ?? []).map((c) => {
-    const target = substituteDeep(c.target, bindings) as Record<string, string | number>;
-    if (target.pid !== undefined) target.pid = Number(target.pid);
-    return {
-      kind: c.kind,
-      layer: c.layer,
-      target: target as FaultTarget,
-      params: substituteDeep(c.params, bindings) as Record<string, unknown>,
-      ttlMs: card.injection?.ttlMs ?? 0,
-      actor: `${actor}:${card.id}`,
-    };
-  });
+  return (card.injection?.with ?? []).map((c) => bound(c, bindings, card.injection?.ttlMs ?? 0, `${actor}:${card.id}`));
 }

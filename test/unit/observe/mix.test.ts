@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { memoryLedger, type FaultRequest } from '../../../src/core/fault.js';
 import { createRng } from '../../../src/core/rng.js';
-import { InjectionEngine } from '../../../src/inject/engine.js';
 import { parseMixParams, TRAFFIC_KINDS, TrafficFaults } from '../../../src/observe/malformed.js';
 import { KNOWN_KINDS } from '../../../src/experiment/cards/load.js';
 import { recommend } from '../../../src/report/recommend.js';
 import { oneFaultRun, traffic } from '../report/helpers.js';
+import { routeGuardedEngine } from './traffic-engine.js';
 
 const req = (params: Record<string, unknown>, ttlMs = 10_000): FaultRequest => ({ layer: 'traffic', kind: 'mix', target: {}, params, ttlMs });
 const ORDER = '{"sku":"sku-42","quantity":1}';
@@ -163,19 +163,7 @@ describe('mix: blending into the load', () => {
 
 describe('the injection engine: safe zones see the mix route', () => {
   it('with its default method POST and without the query', async () => {
-    const seen: unknown[] = [];
-    const engine = new InjectionEngine({
-      stateDir: '/nonexistent-faultline-state',
-      ledger: memoryLedger(),
-      guard: {
-        admit: (r) => {
-          seen.push(r.target.route);
-          if (r.target.route === 'POST /payments') throw Object.assign(new Error('protected'), { code: 'FL_ERR_SAFE_ZONE' });
-        },
-      },
-      services: {} as never,
-      traffic: new TrafficFaults(),
-    });
+    const { engine, seen } = routeGuardedEngine('POST /payments');
     await expect(engine.inject(req({ path: '/payments?x=1', body: '{}' }))).rejects.toMatchObject({ code: 'FL_ERR_SAFE_ZONE' });
     const { fault } = await engine.inject(req({ path: '/orders', body: ORDER }));
     expect(seen).toEqual(['POST /payments', 'POST /orders']);

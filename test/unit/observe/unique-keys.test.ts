@@ -7,6 +7,7 @@ import { keyedPath, parseUniqueKeysParams, TRAFFIC_KINDS, TrafficFaults, uniqueK
 import { KNOWN_KINDS } from '../../../src/experiment/cards/load.js';
 import { recommend } from '../../../src/report/recommend.js';
 import { oneFaultRun, traffic } from '../report/helpers.js';
+import { routeGuardedEngine } from './traffic-engine.js';
 
 const req = (params: Record<string, unknown>, ttlMs = 10_000): FaultRequest => ({ layer: 'traffic', kind: 'unique-keys', target: {}, params, ttlMs });
 const KEY = /^k-(\d+)-[0-9a-z]{6}$/;
@@ -159,19 +160,7 @@ describe('unique-keys: mixing into the load', () => {
 
 describe('the injection engine: safe zones see the unique-keys route', () => {
   it('with its default method GET and without the query', async () => {
-    const seen: unknown[] = [];
-    const engine = new InjectionEngine({
-      stateDir: '/nonexistent-faultline-state',
-      ledger: memoryLedger(),
-      guard: {
-        admit: (r) => {
-          seen.push(r.target.route);
-          if (r.target.route === 'GET /products/*') throw Object.assign(new Error('protected'), { code: 'FL_ERR_SAFE_ZONE' });
-        },
-      },
-      services: {} as never,
-      traffic: new TrafficFaults(),
-    });
+    const { engine, seen } = routeGuardedEngine('GET /products/*');
     await expect(engine.inject(req({ path: '/products/*' }))).rejects.toMatchObject({ code: 'FL_ERR_SAFE_ZONE' });
     const { fault } = await engine.inject(req({ path: '/search?q=*' }));
     expect(seen).toEqual(['GET /products/*', 'GET /search']);

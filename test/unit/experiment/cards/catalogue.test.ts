@@ -1,19 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bindCard, missingBindings } from '../../../../src/experiment/cards/bind.js';
 import { BUILTIN_CARDS_DIR, cardFiles, findCardOrThrow, loadCatalogue, readCards } from '../../../../src/experiment/cards/load.js';
 import { SCENARIOS } from '../../../../src/experiment/cards/types.js';
+import { cardFolders } from './fakes.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
-const tmp = (files: Record<string, string>): string => {
-  const d = mkdtempSync(join(tmpdir(), 'fl-cards-'));
-  dirs.push(d);
-  for (const [n, t] of Object.entries(files)) writeFileSync(join(d, n), t);
-  return d;
-};
+const { tmp, cleanup } = cardFolders();
+afterEach(cleanup);
 
 const GOOD = `
 id: my-card

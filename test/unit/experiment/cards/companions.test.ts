@@ -1,21 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bindCard, bindCompanions, missingBindings } from '../../../../src/experiment/cards/bind.js';
 import { cardFiles, loadCatalogue, readCards } from '../../../../src/experiment/cards/load.js';
 import { eligibleCards } from '../../../../src/experiment/chaos/select.js';
 import { runCard } from '../../../../src/experiment/cards/run.js';
-import { world } from './fakes.js';
+import { cardFolders, world } from './fakes.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
-const tmp = (files: Record<string, string>): string => {
-  const d = mkdtempSync(join(tmpdir(), 'fl-cards-'));
-  dirs.push(d);
-  for (const [n, t] of Object.entries(files)) writeFileSync(join(d, n), t);
-  return d;
-};
+const { tmp, cleanup } = cardFolders();
+afterEach(cleanup);
 
 const COMPOUND = `
 id: flaky-new-keys

@@ -1,4 +1,7 @@
 /** In-memory FaultDriver and Observer for drill tests: a "world" whose traffic turns bad while a fault is active. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ActiveFault, FaultRequest } from '../../../../src/core/fault.js';
 import type { FaultDriver, Observation, ObserveOptions, Observer, StartObserver, TimelineBucket, TimelineEvent, TrafficSummary } from '../../../../src/core/run.js';
 
@@ -78,4 +81,18 @@ export function world(o: { recoverDelayMs?: number; errorRate?: number; injectDe
     },
   };
   return w;
+}
+
+/** Temporary folders of card files: `tmp({name: yaml})` makes one, `cleanup()` (in afterEach) removes them all. */
+export function cardFolders(): { tmp: (files: Record<string, string>) => string; cleanup: () => void } {
+  const dirs: string[] = [];
+  return {
+    tmp: (files) => {
+      const d = mkdtempSync(join(tmpdir(), 'fl-cards-'));
+      dirs.push(d);
+      for (const [n, t] of Object.entries(files)) writeFileSync(join(d, n), t);
+      return d;
+    },
+    cleanup: () => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })),
+  };
 }
