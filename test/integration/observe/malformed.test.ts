@@ -1,11 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allowAll, memoryLedger } from '../../../src/core/fault.js';
-import { createRng } from '../../../src/core/rng.js';
-import { InjectionEngine } from '../../../src/inject/engine.js';
-import { startLoad, summarize, type RequestSample } from '../../../src/observe/load.js';
+import { summarize, type RequestSample } from '../../../src/observe/load.js';
 import { TrafficFaults } from '../../../src/observe/malformed.js';
+import { trafficDrill } from './traffic-drill.js';
 
 /** A small shop: GET /products answers 200; POST /orders parses the body; a bad body is answered `badJsonStatus`. */
 function shop(badJsonStatus: 400 | 500): http.Server {
@@ -29,7 +27,6 @@ function shop(badJsonStatus: 400 | 500): http.Server {
 }
 
 const listen = (s: http.Server): Promise<number> => new Promise((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('malformed requests mixed into the load (traffic fault)', () => {
   const servers: http.Server[] = [];
@@ -42,16 +39,8 @@ describe('malformed requests mixed into the load (traffic fault)', () => {
     const server = shop(badJsonStatus);
     servers.push(server);
     const port = await listen(server);
-    const traffic = new TrafficFaults({ rng: createRng(42), ledger: memoryLedger() });
-    const engine = new InjectionEngine({ stateDir: '/nonexistent-faultline-state', ledger: memoryLedger(), guard: allowAll, services: {} as never, traffic });
-    const samples: RequestSample[] = [];
-    const t0 = performance.now();
-    const h = startLoad({ url: `http://127.0.0.1:${port}/products/sku-42`, method: 'GET', ratePerSec: 100, timeoutMs: 2000, connections: 16, traffic }, { t0, count: 120, onSample: (s) => samples.push(s) });
-    await sleep(300);
-    const injectedAt = performance.now() - t0;
-    const { fault } = await engine.inject({ layer: 'traffic', kind: 'malformed', target: {}, params: { path: '/orders', share: 0.3 }, ttlMs });
-    await h.done;
-    return { samples, summary: traffic.summary(fault.id), injectedAt };
+    const { samples, summary, injectedAt } = await trafficDrill({ port, kind: 'malformed', params: { path: '/orders', share: 0.3 }, ttlMs });
+    return { samples, summary, injectedAt };
   }
 
   it('a service that answers bad JSON with 500 shows in the error rate; one that answers 400 does not', async () => {

@@ -1,11 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allowAll, memoryLedger } from '../../../src/core/fault.js';
-import { createRng } from '../../../src/core/rng.js';
-import { InjectionEngine } from '../../../src/inject/engine.js';
-import { startLoad, summarize, type RequestSample } from '../../../src/observe/load.js';
-import { TrafficFaults } from '../../../src/observe/malformed.js';
+import { summarize } from '../../../src/observe/load.js';
+import { trafficDrill } from './traffic-drill.js';
 
 interface Seen {
   method: string;
@@ -39,7 +36,6 @@ function shop(writeDelayMs = 0): { server: http.Server; seen: Seen[] } {
 }
 
 const listen = (s: http.Server): Promise<number> => new Promise((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const ORDER = '{"sku":"sku-42","quantity":1}';
 
 describe('another request mixed into the load (traffic fault mix)', () => {
@@ -56,16 +52,8 @@ describe('another request mixed into the load (traffic fault mix)', () => {
     const s = shop(o.writeDelayMs);
     servers.push(s.server);
     const port = await listen(s.server);
-    const traffic = new TrafficFaults({ rng: createRng(42), ledger: memoryLedger() });
-    const engine = new InjectionEngine({ stateDir: '/nonexistent-faultline-state', ledger: memoryLedger(), guard: allowAll, services: {} as never, traffic });
-    const samples: RequestSample[] = [];
-    const t0 = performance.now();
-    const h = startLoad({ url: `http://127.0.0.1:${port}/products/sku-42`, method: 'GET', ratePerSec: 100, timeoutMs: o.timeoutMs ?? 2000, connections: o.connections ?? 16, traffic }, { t0, count: 120, onSample: (x) => samples.push(x) });
-    await sleep(300);
-    const injectedAt = performance.now() - t0;
-    const { fault } = await engine.inject({ layer: 'traffic', kind: 'mix', target: {}, params: { path: '/orders', body: ORDER, share: o.share, ...(o.measure !== undefined ? { measure: o.measure } : {}) }, ttlMs: o.ttlMs });
-    await h.done;
-    return { ...s, samples, fault, summary: traffic.summary(fault.id)!, injectedAt };
+    const params = { path: '/orders', body: ORDER, share: o.share, ...(o.measure !== undefined ? { measure: o.measure } : {}) };
+    return { ...s, ...(await trafficDrill({ port, kind: 'mix', params, ttlMs: o.ttlMs, ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}), ...(o.connections !== undefined ? { connections: o.connections } : {}) })) };
   }
 
   it('measure: false sends the writes and summarises them, but leaves them out of the load\'s samples (the steady state judges the reads)', async () => {

@@ -1,11 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allowAll, memoryLedger } from '../../../src/core/fault.js';
-import { createRng } from '../../../src/core/rng.js';
-import { InjectionEngine } from '../../../src/inject/engine.js';
-import { startLoad, summarize, type RequestSample } from '../../../src/observe/load.js';
-import { TrafficFaults } from '../../../src/observe/malformed.js';
+import { summarize } from '../../../src/observe/load.js';
+import { trafficDrill } from './traffic-drill.js';
 
 /**
  * A catalogue that records every path it is asked: /products/sku-42 is known (200); an unknown key is answered 200
@@ -26,7 +23,6 @@ function catalogue(mode: 'lenient' | 'strict'): { server: http.Server; paths: st
 }
 
 const listen = (s: http.Server): Promise<number> => new Promise((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const KEYED = /^\/products\/k-(\d+)-[0-9a-z]{6}$/;
 /** the keyed paths in key order (n), whatever order the connections delivered them in */
 const byN = (paths: string[]): string[] => paths.filter((p) => KEYED.test(p)).sort((a, b) => Number(KEYED.exec(a)![1]) - Number(KEYED.exec(b)![1]));
@@ -42,16 +38,7 @@ describe('unique keys mixed into the load (traffic fault)', () => {
     const c = catalogue(mode);
     servers.push(c.server);
     const port = await listen(c.server);
-    const traffic = new TrafficFaults({ rng: createRng(seed), ledger: memoryLedger() });
-    const engine = new InjectionEngine({ stateDir: '/nonexistent-faultline-state', ledger: memoryLedger(), guard: allowAll, services: {} as never, traffic });
-    const samples: RequestSample[] = [];
-    const t0 = performance.now();
-    const h = startLoad({ url: `http://127.0.0.1:${port}/products/sku-42`, method: 'GET', ratePerSec: 100, timeoutMs: 2000, connections: 16, traffic }, { t0, count: 120, onSample: (s) => samples.push(s) });
-    await sleep(300);
-    const injectedAt = performance.now() - t0;
-    const { fault } = await engine.inject({ layer: 'traffic', kind: 'unique-keys', target: {}, params: { path: '/products/*' }, ttlMs });
-    await h.done;
-    return { ...c, samples, fault, summary: traffic.summary(fault.id)!, injectedAt };
+    return { ...c, ...(await trafficDrill({ port, kind: 'unique-keys', params: { path: '/products/*' }, ttlMs, seed })) };
   }
 
   it('about `share` of the requests arrive with keys never asked before; the same seed asks the same keys', async () => {

@@ -10,8 +10,8 @@ import type { CheckResult, CheckSpec } from '../../../src/refactor/engine/checks
 import { runEngine } from '../../../src/refactor/engine/engine.js';
 import { renderMarkdown, renderText } from '../../../src/refactor/engine/report.js';
 import type { RefactorTarget } from '../../../src/refactor/engine/targets.js';
-import type { Workspace } from '../../../src/refactor/engine/workspace.js';
 import type { Recipe } from '../../../src/refactor/recipe.js';
+import { MemoryWorkspace } from './memory-workspace.js';
 
 /** `bump`: turns `+ 1` on the line into `+ 2` (a behaviour change), or `+ 1` into `+ (1)` with `same` (none). */
 const bump: Recipe = {
@@ -29,32 +29,6 @@ const bump: Recipe = {
     return [{ start: at, end: at + 3, newText: same ? '+ (1)' : '+ 2' }];
   },
 };
-
-class MemoryWorkspace implements Workspace {
-  readonly dir = '/mem';
-  readonly branch = 'faultline/refactor/r1';
-  readonly baseCommit = 'base';
-  files: Map<string, string>;
-  committed: Map<string, string>;
-  constructor(files: Record<string, string>) {
-    this.files = new Map(Object.entries(files));
-    this.committed = new Map(this.files);
-  }
-  read(p: string) {
-    return this.files.get(p);
-  }
-  write(p: string, t: string) {
-    this.files.set(p, t);
-  }
-  async restore(paths: readonly string[]) {
-    for (const p of paths) this.files.set(p, this.committed.get(p) as string);
-  }
-  async commit(paths: readonly string[]) {
-    for (const p of paths) this.committed.set(p, this.files.get(p) as string);
-    return 'c'.padEnd(40, '0');
-  }
-  async dispose() {}
-}
 
 const target = (line: number): RefactorTarget => ({ path: 'a.js', line, recipes: ['bump'], confidence: 0.8, severity: 'high', evidence: [], source: 'prediction' });
 
