@@ -77,7 +77,13 @@ export interface FaultlineConfig {
   /** the traffic `faultline loop` sends (open loop, constant rate) */
   load?: { url: string; method: string; body?: string; headers?: Record<string, string>; ratePerSec: number; timeoutMs: number; connections: number };
   /** bounds of the steady state for the resilience figures; those left out are derived from the baseline */
-  steadyState?: { maxErrorRate?: number; maxP99LatencyMs?: number; minThroughputPerSec?: number };
+  steadyState?: {
+    maxErrorRate?: number;
+    maxP99LatencyMs?: number;
+    minThroughputPerSec?: number;
+    /** retained heap growth (after a full GC) of a service across a fault, judged where an agent `profile` probe measured it */
+    maxHeapGrowthBytes?: number;
+  };
   /** failure-card folders besides the built-in catalogue (absolute), and values of their variables */
   cards: { dirs: string[]; bind: Record<string, string>; loop?: string[] };
   /** where runs write their reports (absolute) and which formats */

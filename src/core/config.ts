@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
 import type { FaultlineConfig, FaultProfileEntry, HaltCondition, PromoteModuleConfig, ServiceConfig } from './config-types.js';
-import { parseDurationMs } from './duration.js';
+import { parseBytes, parseDurationMs } from './duration.js';
 import { FaultlineError } from './errors.js';
 import { validate, type JsonSchema, type SchemaProblem } from './schema.js';
 import { assertLocalTarget } from './net.js';
@@ -113,6 +113,11 @@ export const configSchema: JsonSchema = {
         maxErrorRate: { type: 'number', minimum: 0, maximum: 1 },
         maxP99Latency: { ...duration },
         minThroughput: { type: 'number', minimum: 0, description: 'successful responses per second' },
+        maxHeapGrowth: {
+          type: ['string', 'integer'],
+          format: 'bytes',
+          description: "retained JS heap growth (after a full GC) of a service across a fault, measured by the agent's profile probe when a card runs one (e.g. 1MiB)",
+        },
       },
     },
     cards: {
@@ -328,7 +333,7 @@ interface RawConfig {
   safeZones: { services: string[]; routes: string[]; pids: number[]; processes: string[]; proxies: string[]; maxConcurrentFaults: number; haltConditions: HaltCondition[] };
   defaults: { ttl: string | number; seed?: number };
   load?: { url?: string; method: string; body?: string; rate: number; timeout: string | number; headers?: Record<string, string>; connections: number };
-  steadyState?: { maxErrorRate?: number; maxP99Latency?: string | number; minThroughput?: number };
+  steadyState?: { maxErrorRate?: number; maxP99Latency?: string | number; minThroughput?: number; maxHeapGrowth?: string | number };
   cards: { dirs: string[]; bind: Record<string, string>; loop?: string[] };
   reports: { dir: string; formats: ('json' | 'html' | 'junit')[] };
   metrics?: { listen?: string };
@@ -469,6 +474,7 @@ function normalize(c: RawConfig, file: string): FaultlineConfig {
             ...(c.steadyState.maxErrorRate !== undefined ? { maxErrorRate: c.steadyState.maxErrorRate } : {}),
             ...(c.steadyState.maxP99Latency !== undefined ? { maxP99LatencyMs: parseDurationMs(c.steadyState.maxP99Latency) } : {}),
             ...(c.steadyState.minThroughput !== undefined ? { minThroughputPerSec: c.steadyState.minThroughput } : {}),
+            ...(c.steadyState.maxHeapGrowth !== undefined ? { maxHeapGrowthBytes: parseBytes(c.steadyState.maxHeapGrowth, 'steadyState.maxHeapGrowth') } : {}),
           },
         }
       : {}),

@@ -33,6 +33,13 @@ export interface ErrorEvidence {
   faultId?: string;
   /** how many times it happened, when the target counted repeats in one record (a blocking call site); 1 when absent */
   count?: number;
+  /** source 'cpu-profile' (the agent's `profile` probe): the function's self time on the event loop and how long the profile ran, ms */
+  selfMs?: number;
+  profiledMs?: number;
+  /** source 'heap-profile': bytes allocated in the function still live after a full GC */
+  liveBytes?: number;
+  /** source 'heap-profile', on every such record: the used JS heap after a full GC at the end minus at the start */
+  heapGrowthBytes?: number;
 }
 
 export interface FaultDriver {
@@ -68,6 +75,12 @@ export interface TrafficFaultSummary {
  */
 export interface TrafficFaultSource {
   draw(): TrafficReplacement | undefined;
+  /**
+   * Called by a load generator as it starts, with its origin and timeout; the faults with `rate` flood that origin
+   * while it runs. The function returned is called as the load stops sending; it resolves once the floods' sockets
+   * are closed.
+   */
+  attach?(load: { origin: string; timeoutMs: number }): () => void | Promise<void>;
 }
 
 export interface TrafficReplacement {
@@ -211,6 +224,8 @@ export interface SteadyStateBounds {
   maxErrorRate: number;
   maxP99LatencyMs?: number;
   minThroughputPerSec?: number;
+  /** retained heap growth across a fault (after a full GC), judged where a profile probe measured it (not per slice) */
+  maxHeapGrowthBytes?: number;
 }
 
 /** A fault's active interval on the observation's timeline. */
@@ -289,6 +304,8 @@ export interface RunFault {
   traffic?: TrafficFaultSummary;
   /** the faults that ran alongside this one for as long as it did (a failure card's `injection.with`) */
   with?: RunCompanion[];
+  /** retained JS heap growth of the target across the fault (after a full GC), when an agent `profile` probe ran alongside */
+  heapGrowthBytes?: number;
 }
 
 /** A fault injected alongside a run's fault, with its window (a failure card's `injection.with`). */
@@ -314,7 +331,13 @@ export interface EvidenceSite {
    * 'dependency-call': not an error but the call site of the link a proxy fault acted on (the calls made there
    * while it was active, with their latency and failures); absent for errors.
    */
-  source?: 'dependency-call';
+  source?: 'dependency-call' | 'cpu-profile' | 'heap-profile';
+  /** 'cpu-profile': the function's self time on the event loop (ms, summed) and how long the profile ran */
+  selfMs?: number;
+  profiledMs?: number;
+  /** 'heap-profile': bytes allocated in the function that were still live after a full GC, and the heap's growth */
+  liveBytes?: number;
+  heapGrowthBytes?: number;
   /**
    * for errors requests were answered with (evidence `source: 'response'`, a 5xx): their outermost application
    * frame (file:line, mapped like `location`), usually the request handler's line inside the try whose catch

@@ -68,6 +68,8 @@ export interface LoopPhase {
   /** agent faults: errors the target recorded, and the top code location */
   /** what the agent recorded while the fault was on: errors, or (an iolatency fault) the synchronous calls it held */
   evidence?: { count: number; top?: string; what?: 'blocking calls' };
+  /** what the card's agent `profile` probe measured: the heap's growth after a full GC and the hottest code */
+  profile?: PhaseProfile;
   halted?: string;
   error?: string;
 }
@@ -95,6 +97,8 @@ interface PhaseSpec {
   with?: FaultRequest[];
   cardId?: string;
   slo?: { detectMs: number; recoverMs: number };
+  /** how long this phase holds its fault (the loop's phase, or the card's longer injection.minHold) */
+  holdMs?: number;
 }
 
 function describeEntry(entry: FaultProfileEntry): string {
@@ -111,10 +115,10 @@ export function loopPhases(config: FaultlineConfig, phaseMs: number, cardIds?: r
   const ids = cardIds ?? config.cards.loop;
   // the TTL is the safety net should the loop die: the phase and a margin, and for a process fault the time its
   // injection may take to restart the service (stop, then start until healthy), which the TTL must not cut short
-  const ttl = (ms: number, layer?: string, service?: unknown): number => {
+  const ttl = (ms: number, layer?: string, service?: unknown, holdMs = phaseMs): number => {
     const svc = layer === 'process' && typeof service === 'string' ? config.services[service] : undefined;
     const restart = svc ? svc.stopTimeoutMs + (svc.health?.timeoutMs ?? 0) : 0;
-    return Math.min(ms, phaseMs + 2000 + restart);
+    return Math.min(ms, holdMs + 2000 + restart);
   };
   if (ids && ids.length > 0) {
     const catalogue = loadCatalogue(config.cards.dirs);
@@ -122,9 +126,10 @@ export function loopPhases(config: FaultlineConfig, phaseMs: number, cardIds?: r
     return ids.map((id) => {
       const card = findCardOrThrow(catalogue, id);
       const req = bindCard(card, bindings, 'loop');
-      const ttlMs = ttl(req.ttlMs, req.layer, req.target.service);
-      const companions = bindCompanions(card, bindings, 'loop').map((c) => ({ ...c, ttlMs: Math.max(ttlMs, ttl(c.ttlMs, c.layer, c.target.service)) }));
-      return { name: `${card.id}: ${card.title}`, request: { ...req, ttlMs }, ...(companions.length > 0 ? { with: companions } : {}), cardId: card.id, slo: card.slo };
+      const holdMs = Math.max(phaseMs, card.injection?.minHoldMs ?? 0);
+      const ttlMs = ttl(req.ttlMs, req.layer, req.target.service, holdMs);
+      const companions = bindCompanions(card, bindings, 'loop').map((c) => ({ ...c, ttlMs: Math.max(ttlMs, ttl(c.ttlMs, c.layer, c.target.service, holdMs)) }));
+      return { name: `${card.id}: ${card.title}`, request: { ...req, ttlMs }, ...(companions.length > 0 ? { with: companions } : {}), cardId: card.id, slo: card.slo, ...(holdMs > phaseMs ? { holdMs } : {}) };
     });
   }
   const out: PhaseSpec[] = [];
@@ -146,6 +151,40 @@ export function loopPhases(config: FaultlineConfig, phaseMs: number, cardIds?: r
   return out;
 }
 
+
+/** How long after a fault ends a heap probe alongside it waits before its last full GC and measurement. */
+export const HEAP_SETTLE_MS = 1000;
+
+/** What a card's profile probe saw, for the loop's line and JSON (the full sites are in the report's evidence). */
+export interface PhaseProfile {
+  /** retained JS heap growth across the probe, after a full GC at each end */
+  heapGrowthBytes?: number;
+  /** within steadyState.maxHeapGrowth (absent without that bound) */
+  heapHeld?: boolean;
+  /** the application function with the most self time on the event loop: "buildReport (report.js:4) 61 %" */
+  cpuTop?: string;
+  /** the application function whose allocations stayed live the most: "fetchPrice (pricing-client.js:16) 2.1 MiB" */
+  heapTop?: string;
+}
+
+const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+
+export function profileOf(ev: readonly ErrorEvidence[]): PhaseProfile | undefined {
+  const at = (e: ErrorEvidence): string => {
+    const f = e.frames.find((x) => x.app);
+    return `${e.fn ?? f?.fn ?? '(anonymous)'}${f ? ` (${f.file.split('/').slice(-1)[0] ?? f.file}:${f.line})` : ''}`;
+  };
+  const cpu = ev.filter((e) => e.source === 'cpu-profile' && e.selfMs !== undefined).sort((a, b) => (b.selfMs ?? 0) - (a.selfMs ?? 0))[0];
+  const heap = ev.filter((e) => e.source === 'heap-profile');
+  const live = heap.filter((e) => e.liveBytes !== undefined).sort((a, b) => (b.liveBytes ?? 0) - (a.liveBytes ?? 0))[0];
+  const growth = heap.find((e) => e.heapGrowthBytes !== undefined)?.heapGrowthBytes;
+  if (!cpu && heap.length === 0) return undefined;
+  return {
+    ...(growth !== undefined ? { heapGrowthBytes: growth } : {}),
+    ...(cpu ? { cpuTop: `${at(cpu)} ${cpu.profiledMs ? `${Math.round((100 * (cpu.selfMs ?? 0)) / cpu.profiledMs)} %` : `${Math.round(cpu.selfMs ?? 0)} ms`}` } : {}),
+    ...(live ? { heapTop: `${at(live)} ${mib(live.liveBytes ?? 0)}` } : {}),
+  };
+}
 
 const where = (e: ErrorEvidence): string | undefined => {
   const frame = e.frames.find((f) => f.app);
@@ -259,7 +298,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
             stop.abort();
           },
         });
-        await sleep(phaseMs, stop.signal);
+        await sleep(spec.holdMs ?? phaseMs, stop.signal);
         watcher.stop();
         if (spec.request.layer === 'proxy' || spec.request.layer === 'traffic') {
           // the calls to the dependency link while the fault was on, by call site (the report maps them to source)
@@ -283,7 +322,21 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         runFault.endMs = performance.now() - t0;
         if (!phase.halted) await driver.revert(id);
         const alongside = [...companions];
+        // a heap probe measures once the requests the fault left in flight are done (a flood's last requests and
+        // their sockets would count as growth otherwise)
+        if (alongside.some((c) => c.layer === 'agent' && c.kind === 'profile' && c.params.heap !== false)) await sleep(HEAP_SETTLE_MS, o.signal);
         await revertCompanions();
+        // an agent companion (the profile probe) records what it saw when it ends: it counts for the card's fault
+        for (const c of alongside) {
+          if (c.layer !== 'agent') continue;
+          const ev = await driver.evidence(c.id).catch(() => [] as ErrorEvidence[]);
+          evidence.push(...ev.map((e) => ({ ...e, faultId })));
+          const profile = profileOf(ev);
+          if (profile) {
+            phase.profile = profile;
+            if (profile.heapGrowthBytes !== undefined) runFault.heapGrowthBytes = profile.heapGrowthBytes;
+          }
+        }
         const answered = driver.trafficSummary?.(id);
         if (answered) runFault.traffic = answered;
         if (alongside.length > 0) runFault.with = alongside.map((c) => companionOf(c, driver.trafficSummary?.(c.id)));
@@ -325,7 +378,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
 
   // figures from the observed timeline
   const s = config.steadyState;
-  const bounds: SteadyStateBounds | undefined = s?.maxErrorRate !== undefined ? { maxErrorRate: s.maxErrorRate, ...(s.maxP99LatencyMs !== undefined ? { maxP99LatencyMs: s.maxP99LatencyMs } : {}), ...(s.minThroughputPerSec !== undefined ? { minThroughputPerSec: s.minThroughputPerSec } : {}) } : undefined;
+  const bounds: SteadyStateBounds | undefined = s?.maxErrorRate !== undefined ? { maxErrorRate: s.maxErrorRate, ...(s.maxP99LatencyMs !== undefined ? { maxP99LatencyMs: s.maxP99LatencyMs } : {}), ...(s.minThroughputPerSec !== undefined ? { minThroughputPerSec: s.minThroughputPerSec } : {}), ...(s.maxHeapGrowthBytes !== undefined ? { maxHeapGrowthBytes: s.maxHeapGrowthBytes } : {}) } : undefined;
   const figures = observation && load ? computeFigures(observation, windows, bounds, baselineEndMs !== undefined ? { baselineEndMs } : {}) : undefined;
   const checks: HypothesisCheck[] = [];
   for (const phase of phases) {
@@ -337,6 +390,12 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       phase.recovered = ff.recovered;
       if (ff.during.requests > 0) phase.held = ff.faultToleranceScore >= 1;
       phase.availabilityPct = ff.availabilityPct;
+    }
+    // the memory bound: judged where the card's profile probe measured the heap after a full GC
+    const maxHeap = config.steadyState?.maxHeapGrowthBytes;
+    if (maxHeap !== undefined && phase.profile?.heapGrowthBytes !== undefined) {
+      phase.profile.heapHeld = phase.profile.heapGrowthBytes <= maxHeap;
+      phase.held = (phase.held ?? true) && phase.profile.heapHeld;
     }
     const spec = specs.find((x) => x.name === phase.phase);
     if (spec?.slo && phase.fault) {
@@ -431,6 +490,8 @@ export function renderTable(r: LoopResult): string {
     const d = p.during;
     const note = [
       p.held === true ? 'steady state held' : '',
+      p.profile?.heapGrowthBytes !== undefined ? `heap ${p.profile.heapGrowthBytes >= 0 ? '+' : ''}${mib(p.profile.heapGrowthBytes)} after GC${p.profile.heapHeld === false ? ' (over the bound)' : ''}${p.profile.heapTop ? `, most live in ${p.profile.heapTop}` : ''}` : '',
+      p.profile?.cpuTop ? `hottest ${p.profile.cpuTop}` : '',
       p.slo ? `SLO detect ${p.slo.detected ? 'met' : 'MISSED'}, recover ${p.slo.recoveredInTime ? 'met' : 'MISSED'}` : p.fault ? (p.recovered ? 'recovered' : 'NOT recovered') : '',
       p.evidence ? `${p.evidence.count} ${p.evidence.what ?? 'errors'} recorded${p.evidence.top ? ` at ${p.evidence.top}` : ''}` : '',
       p.halted ? `HALT ${p.halted}` : '',

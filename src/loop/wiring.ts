@@ -35,6 +35,10 @@ export function toEvidence(records: readonly ErrorRecord[]): ErrorEvidence[] {
     frames: r.frames.map((f) => ({ file: f.file, line: f.line, col: f.column, ...(f.fn !== undefined ? { fn: f.fn } : {}), app: f.app })),
     ...(r.faultIds[0] !== undefined ? { faultId: r.faultIds[0] } : {}),
     ...(r.count !== undefined ? { count: r.count } : {}),
+    ...(r.selfMs !== undefined ? { selfMs: r.selfMs } : {}),
+    ...(r.profiledMs !== undefined ? { profiledMs: r.profiledMs } : {}),
+    ...(r.liveBytes !== undefined ? { liveBytes: r.liveBytes } : {}),
+    ...(r.heapGrowthBytes !== undefined ? { heapGrowthBytes: r.heapGrowthBytes } : {}),
   }));
 }
 

@@ -128,7 +128,8 @@ export function validateLoadSpec(spec: Pick<LoadSpec, 'url' | 'ratePerSec' | 'ti
   return u;
 }
 
-function errorKind(e: unknown): string {
+/** The outcome of a request that failed without an answer: 'timeout', the socket error code ('ECONNRESET') … */
+export function errorKind(e: unknown): string {
   const err = e as { code?: string; cause?: { code?: string } } | null;
   const code = err?.code;
   if (code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return err?.cause?.code ?? 'ECONNRESET';
@@ -165,11 +166,21 @@ export function startLoad(spec: LoadSpec, o: StartLoadOptions): LoadHandle {
   const done = new Promise<void>((r) => (resolveDone = r));
   const now = (): number => performance.now() - t0;
 
+  // a traffic fault with `rate` floods this load's origin over a pool of its own while the load runs (src/observe/traffic/flood.ts)
+  const detach = spec.traffic?.attach?.({ origin: u.origin, timeoutMs });
+  let detached: Promise<void> | undefined;
+  const halt = (): void => {
+    stopped = true;
+    detached ??= Promise.resolve()
+      .then(() => detach?.())
+      .catch(() => undefined);
+  };
+
   const settle = (): void => {
     if (ended || !stopped || completed < sent) return;
     ended = true;
     clearInterval(sweepTimer);
-    void pool.close().then(resolveDone, resolveDone);
+    void Promise.all([pool.close(), detached]).then(resolveDone, resolveDone);
   };
 
   const fire = (intended: number): void => {
@@ -243,7 +254,7 @@ export function startLoad(spec: LoadSpec, o: StartLoadOptions): LoadHandle {
     const t = now();
     while (i * intervalMs <= t && (o.count === undefined || i < o.count)) fire(i++ * intervalMs);
     if (o.count !== undefined && i >= o.count) {
-      stopped = true;
+      halt();
       settle();
       return;
     }
@@ -256,7 +267,7 @@ export function startLoad(spec: LoadSpec, o: StartLoadOptions): LoadHandle {
     done,
     stats: () => ({ sent, completed, sendLagMs: { p50: lag.percentile(50), p99: lag.percentile(99), max: lag.summary().max } }),
     stop(mode = 'drain') {
-      stopped = true;
+      halt();
       if (tickTimer) clearTimeout(tickTimer);
       tickTimer = undefined;
       if (mode === 'cancel') {

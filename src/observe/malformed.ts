@@ -11,19 +11,26 @@
  * The load generator applies the fault, so it also enforces the TTL: once `expiresAt` passes, no request is
  * replaced any more, reverted or not.
  *
+ * With `rate` (unique-keys and mix), a fault replaces none of the load's requests: it floods the origin of the load
+ * attached (`attach`, called by startLoad) with requests of its own, `rate` per second over a pool of its own, for
+ * as long as it is active (src/observe/traffic/flood.ts, which enforces the TTL itself). Their outcomes go only to
+ * the fault's summary. A rate-fault injected with no load attached floods once one attaches.
+ *
  * Reference: docs/reference/traffic-faults.md.
  */
 import { FaultlineError } from '../core/errors.js';
 import { newFaultId, type ActiveFault, type FaultApplier, type FaultRequest, type LedgerSink } from '../core/fault.js';
 import { createRng, type Rng } from '../core/rng.js';
 import type { TrafficFaultSource, TrafficFaultSummary, TrafficReplacement } from '../core/run.js';
-import { answerClass, checkParamKeys, isExpected, paramError, parseExpect, parseHeaders, parseMethod, parsePath, parseShare, trafficRoute } from './traffic/params.js';
+import { answerClass, checkParamKeys, DEFAULT_FLOOD_CONNECTIONS, isExpected, paramError, parseExpect, parseHeaders, parseMethod, parsePath, parseShare, trafficRoute } from './traffic/params.js';
+import { startFlood, type Flood } from './traffic/flood.js';
 import { mixRequest, parseMixParams } from './traffic/mix.js';
 import { keyedPath, parseUniqueKeysParams, uniqueKeys } from './traffic/unique-keys.js';
 
 export { answerClass, isExpected, trafficRoute } from './traffic/params.js';
 export { keyedPath, parseUniqueKeysParams, uniqueKeys, type UniqueKeysParams } from './traffic/unique-keys.js';
 export { mixRequest, parseMixParams, type MixParams } from './traffic/mix.js';
+export { floodLimit } from './traffic/flood.js';
 
 /** The kinds of layer `traffic`. */
 export const TRAFFIC_KINDS = ['malformed', 'unique-keys', 'mix'] as const;
@@ -59,6 +66,22 @@ export function parseMalformedParams(raw: Record<string, unknown>): MalformedPar
   return { method, path, body, headers, share, expect };
 }
 
+/**
+ * Counts one answer in the fault's summary and returns the outcome the load counts: 'ok' when answered as the fault
+ * expects, else the class with the kind's prefix ('unique_http_5xx', 'mix_timeout', 'mix_dropped' …).
+ */
+function count(h: Pick<Held, 'plan' | 'summary'>, status: number, outcome: string): string {
+  const { plan, summary } = h;
+  const cls = answerClass(status, outcome);
+  summary.byClass[cls] = (summary.byClass[cls] ?? 0) + 1;
+  if (outcome === 'aborted') return outcome;
+  if (isExpected(plan.expect, status) && outcome !== 'timeout') {
+    summary.asExpected++;
+    return 'ok';
+  }
+  return `${plan.outcomePrefix}${cls.endsWith('xx') ? `http_${cls}` : cls}`;
+}
+
 /** What one traffic fault sends: its kind's params made into requests. */
 interface TrafficPlan {
   method: string;
@@ -66,7 +89,10 @@ interface TrafficPlan {
   request: string;
   /** `METHOD path` without the query (safe zones, the agents' watch) */
   route: string;
-  share: number;
+  /** the part of the load's requests replaced; absent for a flood */
+  share?: number;
+  /** with `rate`: requests of its own on top of the load, over a pool of `connections` sockets */
+  flood?: { rate: number; connections: number };
   expect: string;
   /** the prefix of the outcome of an answer outside `expect` ('malformed_', 'unique_', 'mix_') */
   outcomePrefix: string;
@@ -98,7 +124,7 @@ function planOf(kind: string, raw: Record<string, unknown>, rng: Rng): TrafficPl
         method: p.method,
         request: `${p.method} ${p.path}`,
         route: trafficRoute(p.method, p.path),
-        share: p.share,
+        ...shareOrFlood(p),
         expect: p.expect,
         outcomePrefix: 'unique_',
         params: { ...p },
@@ -108,9 +134,13 @@ function planOf(kind: string, raw: Record<string, unknown>, rng: Rng): TrafficPl
     case 'mix': {
       const p = parseMixParams(raw);
       const request = mixRequest(p);
-      return { method: p.method, request: `${p.method} ${p.path}`, route: trafficRoute(p.method, p.path), share: p.share, expect: p.expect, outcomePrefix: 'mix_', params: { ...p }, next: () => request, ...(p.measure ? {} : { unmeasured: true }) };
+      return { method: p.method, request: `${p.method} ${p.path}`, route: trafficRoute(p.method, p.path), ...shareOrFlood(p), expect: p.expect, outcomePrefix: 'mix_', params: { ...p }, next: () => request, ...(p.measure ? {} : { unmeasured: true }) };
     }
   }
+}
+
+function shareOrFlood(p: { share?: number; rate?: number; connections?: number }): Pick<TrafficPlan, 'share' | 'flood'> {
+  return p.rate !== undefined ? { flood: { rate: p.rate, connections: p.connections ?? DEFAULT_FLOOD_CONNECTIONS } } : { share: p.share ?? 1 };
 }
 
 interface Held {
@@ -119,6 +149,16 @@ interface Held {
   rng: Rng;
   summary: TrafficFaultSummary;
   ended: boolean;
+  /** performance.now() at the injection: slot 0 of a flood */
+  startedPerf: number;
+  /** the flood running against the attached load (rate-faults only) */
+  flood?: Flood;
+}
+
+/** A load generator attached (startLoad): where a flood sends, and the timeout of its requests. */
+interface LoadAttachment {
+  origin: string;
+  timeoutMs: number;
 }
 
 export interface TrafficFaultsOptions {
@@ -130,10 +170,15 @@ export interface TrafficFaultsOptions {
 
 /**
  * The traffic faults of a run: the InjectionEngine hands `traffic` requests to it (FaultApplier) and the load
- * generator asks it, request by request, what to send (TrafficFaultSource). Summaries stay after a fault ends.
+ * generator asks it, request by request, what to send (TrafficFaultSource); the faults with `rate` flood the origin
+ * of the load attached (`attach`). Summaries stay after a fault ends.
  */
 export class TrafficFaults implements FaultApplier, TrafficFaultSource {
   private readonly held = new Map<string, Held>();
+  /** the loads attached, oldest first: the floods go to the first one */
+  private readonly loads: LoadAttachment[] = [];
+  /** floods stopping (their pools closing) */
+  private readonly stopping = new Set<Promise<void>>();
   private readonly rng: Rng;
   private readonly now: () => number;
 
@@ -158,10 +203,13 @@ export class TrafficFaults implements FaultApplier, TrafficFaultSource {
     // the share is drawn from `rng`; the keys of unique-keys from a generator of their own (malformed draws nothing else)
     const plan = planOf(req.kind, req.params, req.kind === 'unique-keys' ? rng.fork() : rng);
     const startedAt = this.now();
+    const startedPerf = performance.now();
     const fault: ActiveFault = { ...req, params: plan.params, target: { ...req.target, route: plan.route }, id: newFaultId('traffic'), startedAt, expiresAt: startedAt + req.ttlMs };
     const summary: TrafficFaultSummary = { request: plan.request, expect: plan.expect, sent: 0, asExpected: 0, byClass: {} };
-    this.held.set(fault.id, { fault, plan, rng, summary, ended: false });
+    const h: Held = { fault, plan, rng, summary, ended: false, startedPerf };
+    this.held.set(fault.id, h);
     this.record('inject', fault);
+    this.floodOn(h);
     return fault;
   }
 
@@ -171,6 +219,7 @@ export class TrafficFaults implements FaultApplier, TrafficFaultSource {
     if (this.expire(h)) return false;
     h.ended = true;
     this.record('revert', h.fault);
+    this.floodOff(h);
     return true;
   }
 
@@ -187,7 +236,8 @@ export class TrafficFaults implements FaultApplier, TrafficFaultSource {
   draw(): TrafficReplacement | undefined {
     for (const h of this.held.values()) {
       if (h.ended || this.expire(h)) continue;
-      if (h.rng.next() >= h.plan.share) continue;
+      // a flood (rate) replaces none of the load's requests and draws nothing here
+      if (h.plan.share === undefined || h.rng.next() >= h.plan.share) continue;
       const { plan, summary } = h;
       summary.sent++;
       return {
@@ -195,19 +245,72 @@ export class TrafficFaults implements FaultApplier, TrafficFaultSource {
         method: plan.method,
         ...plan.next(),
         ...(plan.unmeasured ? { unmeasured: true } : {}),
-        settle: (status, outcome) => {
-          const cls = answerClass(status, outcome);
-          summary.byClass[cls] = (summary.byClass[cls] ?? 0) + 1;
-          if (outcome === 'aborted') return outcome;
-          if (isExpected(plan.expect, status) && outcome !== 'timeout') {
-            summary.asExpected++;
-            return 'ok';
-          }
-          return `${plan.outcomePrefix}${cls.endsWith('xx') ? `http_${cls}` : cls}`;
-        },
+        settle: (status, outcome) => count(h, status, outcome),
       };
     }
     return undefined;
+  }
+
+  /**
+   * A load generator starts (startLoad calls this): every active rate-fault floods `load.origin` while it stays
+   * attached, and so does a rate-fault injected later. With several loads attached the floods go to the first one
+   * (and move to the next when it detaches). The function returned detaches the load; it resolves once the floods
+   * that went to it have closed their sockets.
+   */
+  attach(load: LoadAttachment): () => Promise<void> {
+    const a: LoadAttachment = { origin: load.origin, timeoutMs: load.timeoutMs };
+    this.loads.push(a);
+    if (this.loads[0] === a) for (const h of this.held.values()) this.floodOn(h);
+    let detached: Promise<void> | undefined;
+    return () => {
+      if (detached) return detached;
+      const first = this.loads[0] === a;
+      this.loads.splice(this.loads.indexOf(a), 1);
+      if (!first) return (detached = Promise.resolve());
+      const stops = [...this.held.values()].map((h) => this.floodOff(h));
+      for (const h of this.held.values()) this.floodOn(h);
+      return (detached = Promise.all(stops).then(() => undefined));
+    };
+  }
+
+  /** Resolves once every flood stopped so far has closed its sockets (revert and expiry stop a flood without waiting). */
+  async idle(): Promise<void> {
+    while (this.stopping.size > 0) await Promise.all([...this.stopping]);
+  }
+
+  /** starts the flood of a rate-fault that is active, against the first load attached (if any, and not yet) */
+  private floodOn(h: Held): void {
+    const load = this.loads[0];
+    const spec = h.plan.flood;
+    if (!spec || !load || h.flood || h.ended || this.expire(h)) return;
+    h.flood = startFlood({
+      origin: load.origin,
+      timeoutMs: load.timeoutMs,
+      ratePerSec: spec.rate,
+      connections: spec.connections,
+      t0: h.startedPerf,
+      next: () => {
+        h.summary.sent++;
+        return { method: h.plan.method, ...h.plan.next() };
+      },
+      settle: (status, outcome) => {
+        if (outcome === 'dropped') h.summary.sent++;
+        count(h, status, outcome);
+      },
+      over: () => this.expire(h),
+      msLeft: () => h.fault.expiresAt - this.now(),
+    });
+  }
+
+  /** stops the flood of a fault (if running); resolves once its sockets are closed */
+  private floodOff(h: Held): Promise<void> {
+    const f = h.flood;
+    if (!f) return Promise.resolve();
+    h.flood = undefined;
+    const p = f.stop();
+    this.stopping.add(p);
+    void p.then(() => this.stopping.delete(p));
+    return p;
   }
 
   /** ends a fault whose TTL has passed (recorded once as 'expire'); true when it is over */
@@ -216,6 +319,7 @@ export class TrafficFaults implements FaultApplier, TrafficFaultSource {
     if (this.now() < h.fault.expiresAt) return false;
     h.ended = true;
     this.record('expire', h.fault);
+    this.floodOff(h);
     return true;
   }
 

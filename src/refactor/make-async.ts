@@ -1,20 +1,32 @@
 /**
  * Making a synchronous function async, with every caller awaiting it: what moving a blocking call off the
- * request path takes when the blocking call sits in a helper (`store.add(order)` → `await store.add(order)`).
+ * request path takes when the blocking call sits in a helper (`store.add(order)` → `await store.add(order)`), and
+ * what offloading a function to a worker thread takes (its callers get a promise: offload-to-worker).
  *
  * The callers come from the type checker's references over the whole project (src/refactor/project.ts), so a
  * method reached through a variable, a field or a parameter of its class is found in TypeScript and JavaScript
- * files. "Do no harm": the change is made only when every reference is a call whose result is not used as a
- * plain value (a statement, an initializer, a `return`) inside an async function other than the function
+ * files. "Do no harm": the change is made only when every reference is a call whose result is used where an
+ * `await` in place gives the caller exactly the value it had, inside an async function other than the function
  * itself — then `await` gives each caller the same order of effects and the same errors (a throw becomes a
- * rejection that the await turns back into a throw). Anything else refuses, naming the reference: the function
- * passed as a value, a caller that is not async, a result used in an expression, a class that is extended or
- * implements an interface (an override or the interface would still say sync), overloads, constructors and
- * accessors (they cannot be async), and an anonymous function (its callers cannot be found).
+ * rejection that the await turns back into a throw). Those places are:
+ * - a plain value: a statement, an initializer, a `return`, an arrow's body, or already awaited;
+ * - an argument of a call or `new` (`send(res, 200, f(x))` → `send(res, 200, await f(x))`), an array element
+ *   (`[a, f(x)]`), the value of an object literal's property (`{ k: f(x) }`), a template span (`` `${f(x)}` ``).
+ *   The awaited value is used exactly where the synchronous value was, and everything evaluated before the call
+ *   (the callee, the earlier arguments, the earlier elements) is evaluated before it as it was; the only
+ *   difference is that the rest of the enclosing expression's evaluation (the later arguments, the call that
+ *   receives the value) resumes later, after the await — which is what any await in an async function does.
+ *   `await` binds tighter than everything that can hold these positions, so no parentheses are needed.
+ * Anything else refuses, naming the reference: the function passed as a value, a caller that is not async, a
+ * result used as an operand (binary, conditional, logical operators: `f() === x` would compare a promise unless
+ * rewritten, and that rewrite is not made), a property access or call on the result (`f().x`), a spread
+ * (`...f()`), a class that is extended or implements an interface (an override or the interface would still say
+ * sync), overloads, constructors and accessors (they cannot be async), and an anonymous function (its callers
+ * cannot be found).
  */
 import { enclosingFunction, isAsync, outerParent, type FunctionLike } from '../lang/ast.js';
-import type { FileEdits, RecipeContext, TextEdit } from './recipe.js';
-import { nodeAt, projectService } from './project.js';
+import type { FileEdits, RecipeContext, RecipeFile, RecipeProject, TextEdit } from './recipe.js';
+import { nodeAt, projectService, type ProjectService } from './project.js';
 import { typescript, type TS } from './ts.js';
 
 export type MadeAsync = { edits: TextEdit[]; others: FileEdits[]; callers: string[] } | { refuse: string };
@@ -29,24 +41,46 @@ function nameOf(fn: FunctionLike): TS.Identifier | TS.PrivateIdentifier | undefi
 
 const where = (path: string, sf: TS.SourceFile, pos: number): string => `${path}:${sf.getLineAndCharacterOfPosition(pos).line + 1}`;
 
-/** A caller's call may take `await` in place: its value is a statement, an initializer, a return or already awaited. */
+/**
+ * A caller's call may take `await` in place: its value is a statement, an initializer, a return, an arrow's body,
+ * an argument of a call or `new`, an array element, an object literal's property value or a template span —
+ * or it is already awaited.
+ */
 function awaitable(call: TS.CallExpression): 'add' | 'already' | undefined {
   const t = typescript();
-  const { parent } = outerParent(call);
+  const { node, parent } = outerParent(call);
   if (t.isAwaitExpression(parent)) return 'already';
   if (t.isExpressionStatement(parent) || t.isReturnStatement(parent)) return 'add';
   if (t.isVariableDeclaration(parent) && parent.initializer !== undefined) return 'add';
-  if (t.isArrowFunction(parent) && parent.body === outerParent(call).node) return 'add';
+  if (t.isArrowFunction(parent) && parent.body === node) return 'add';
+  if ((t.isCallExpression(parent) || t.isNewExpression(parent)) && (parent.arguments ?? ([] as readonly TS.Expression[])).some((a) => a === node)) return 'add';
+  if (t.isArrayLiteralExpression(parent)) return 'add';
+  if (t.isPropertyAssignment(parent) && parent.initializer === node) return 'add';
+  if (t.isTemplateSpan(parent) && parent.expression === node) return 'add';
   return undefined;
 }
 
+export interface AwaitCallersOptions {
+  /** the language service over the project (one is made from `ctx.project` when not given) */
+  svc?: ProjectService;
+  /** the files `svc` was made of (for the search for calls through values of unknown type) */
+  files?: readonly RecipeFile[];
+  /**
+   * what to do with references to the function inside itself (a recursive call): refuse (make-async: the
+   * function would await itself), or hand them back untouched in `self` (the caller renames them)
+   */
+  selfCalls?: 'refuse' | 'collect';
+}
+
+export type AwaitedCallers = { edits: Map<string, TextEdit[]>; callers: string[]; self: TS.Identifier[] } | { refuse: string };
+
 /**
- * The edits that make `fn` (in the recipe's file) async and make every caller await it, or why not.
- * Edits in the recipe's own file come back in `edits`, those of other files in `others`.
+ * The edits that make every caller of `fn` (in the recipe's file) await it, by repository path, or why not —
+ * the function itself is not changed (see makeAsync).
  */
-export function makeAsync(ctx: RecipeContext, fn: FunctionLike): MadeAsync {
+export function awaitCallers(ctx: RecipeContext, fn: FunctionLike, opts: AwaitCallersOptions = {}): AwaitedCallers {
   const t = typescript();
-  if (ctx.project === undefined) return { refuse: 'the function is not async, and making it async means changing its callers (not given the project\'s files here)' };
+  if (ctx.project === undefined && opts.svc === undefined) return { refuse: 'the function is not async, and making it async means changing its callers (not given the project\'s files here)' };
   if (t.isConstructorDeclaration(fn) || t.isGetAccessorDeclaration(fn) || t.isSetAccessorDeclaration(fn)) return { refuse: `a ${t.isConstructorDeclaration(fn) ? 'constructor' : 'property accessor'} cannot be async; do the work once at start-up, or move it into a method` };
   if (fn.asteriskToken) return { refuse: 'a generator function: making it async changes what it yields' };
   if (t.canHaveDecorators(fn) && (t.getDecorators(fn)?.length ?? 0) > 0) return { refuse: 'a decorated function: its decorator may rely on it being synchronous' };
@@ -58,10 +92,14 @@ export function makeAsync(ctx: RecipeContext, fn: FunctionLike): MadeAsync {
   if (cls?.heritageClauses?.some((h) => h.token === t.SyntaxKind.ImplementsKeyword)) return { refuse: `${cls.name?.text ?? 'the class'} implements an interface: its declaration of ${fnName} would still say it is synchronous` };
   if (t.isMethodDeclaration(fn) && cls && cls.members.filter((m) => t.isMethodDeclaration(m) && m.name.getText(ctx.sf) === fnName).length > 1) return { refuse: `${fnName} has overloads` };
 
-  const files = ctx.project.files();
-  if (!files.some((f) => f.path === ctx.path)) return { refuse: `${ctx.path} is not among the project's files` };
-  // the service sees this file as the recipe sees it (the engine's text may be newer than the project listing)
-  const svc = projectService(files.map((f) => (f.path === ctx.path ? { path: f.path, text: ctx.text } : f)));
+  let svc = opts.svc;
+  let files: readonly RecipeFile[] = [];
+  if (svc === undefined) {
+    files = (ctx.project as RecipeProject).files();
+    if (!files.some((f) => f.path === ctx.path)) return { refuse: `${ctx.path} is not among the project's files` };
+    // the service sees this file as the recipe sees it (the engine's text may be newer than the project listing)
+    svc = projectService(files.map((f) => (f.path === ctx.path ? { path: f.path, text: ctx.text } : f)));
+  } else files = opts.files ?? [];
   const own = svc.sourceFile(ctx.path);
   if (own === undefined) return { refuse: `TypeScript did not load ${ctx.path}` };
 
@@ -78,6 +116,7 @@ export function makeAsync(ctx: RecipeContext, fn: FunctionLike): MadeAsync {
   const byPath = new Map<string, TextEdit[]>();
   const edit = (path: string, e: TextEdit): void => void (byPath.get(path) ?? byPath.set(path, []).get(path))?.push(e);
   const callers: string[] = [];
+  const self: TS.Identifier[] = [];
   const refs = svc.ls.findReferences(svc.fileName(ctx.path), name.getStart(ctx.sf)) ?? [];
   for (const r of refs.flatMap((s) => s.references)) {
     const path = svc.pathOf(r.fileName);
@@ -88,6 +127,10 @@ export function makeAsync(ctx: RecipeContext, fn: FunctionLike): MadeAsync {
     if (id === undefined) return { refuse: `cannot read the reference to ${fnName} at ${at}` };
     if (path === ctx.path && id.getStart(sf) === name.getStart(ctx.sf)) continue; // the declaration itself
     if (r.isDefinition) return { refuse: `${fnName} is also declared at ${at}` };
+    if (opts.selfCalls === 'collect' && path === ctx.path && id.getStart(sf) >= fn.getStart(ctx.sf) && id.end <= fn.end) {
+      self.push(id);
+      continue;
+    }
     // the callee of a call: f(…), x.f(…), this.f(…)
     const callee = t.isPropertyAccessExpression(id.parent) && id.parent.name === id ? id.parent : id;
     const { node: wrapped, parent } = outerParent(callee);
@@ -131,6 +174,19 @@ export function makeAsync(ctx: RecipeContext, fn: FunctionLike): MadeAsync {
       if (unknown) return { refuse: `${unknown} may be a call of ${fnName} (its receiver's type is unknown), and it would not await it` };
     }
   }
+  return { edits: byPath, callers, self };
+}
+
+/**
+ * The edits that make `fn` (in the recipe's file) async and make every caller await it, or why not.
+ * Edits in the recipe's own file come back in `edits`, those of other files in `others`.
+ */
+export function makeAsync(ctx: RecipeContext, fn: FunctionLike): MadeAsync {
+  const t = typescript();
+  const awaited = awaitCallers(ctx, fn);
+  if ('refuse' in awaited) return awaited;
+  const byPath = awaited.edits;
+  const edit = (path: string, e: TextEdit): void => void (byPath.get(path) ?? byPath.set(path, []).get(path))?.push(e);
 
   // the function itself: async, and a written return type T becomes Promise<T>
   const mods = t.canHaveModifiers(fn) ? t.getModifiers(fn) : undefined;
@@ -141,5 +197,5 @@ export function makeAsync(ctx: RecipeContext, fn: FunctionLike): MadeAsync {
   if (fn.type) edit(ctx.path, { start: fn.type.getStart(ctx.sf), end: fn.type.end, newText: `Promise<${fn.type.getText(ctx.sf)}>` });
   const edits = byPath.get(ctx.path) ?? [];
   const others = [...byPath.entries()].filter(([p]) => p !== ctx.path).map(([path, e]) => ({ path, edits: e }));
-  return { edits, others, callers };
+  return { edits, others, callers: awaited.callers };
 }

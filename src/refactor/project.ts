@@ -21,6 +21,14 @@ export interface ProjectService {
 
 let registry: TS.DocumentRegistry | undefined;
 
+/** A version string that changes with the text (FNV-1a of it, and its length). */
+function textVersion(text: string | undefined): string {
+  if (text === undefined) return '0';
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return `${text.length}:${(h >>> 0).toString(36)}`;
+}
+
 export function projectService(files: readonly RecipeFile[]): ProjectService {
   const t = typescript();
   registry ??= t.createDocumentRegistry();
@@ -41,7 +49,8 @@ export function projectService(files: readonly RecipeFile[]): ProjectService {
   for (const f of texts.keys()) for (let d = f.slice(0, f.lastIndexOf('/')); d.length >= ROOT.length - 1; d = d.slice(0, d.lastIndexOf('/'))) dirs.add(d);
   const host: TS.LanguageServiceHost = {
     getScriptFileNames: () => [...texts.keys()],
-    getScriptVersion: () => '1',
+    // the registry is shared between services: a file's version must change with its text, or an older text is reused
+    getScriptVersion: (f) => textVersion(texts.get(f)),
     getScriptSnapshot: (f) => {
       const text = texts.get(f) ?? (f.startsWith(ROOT) ? undefined : t.sys.readFile(f));
       return text === undefined ? undefined : t.ScriptSnapshot.fromString(text);

@@ -45,6 +45,8 @@ export interface FileEdits {
  */
 export interface RecipeProject {
   files(): readonly RecipeFile[];
+  /** another file of the repository (a package.json, a tsconfig.json) as the engine reads it, when it can; undefined when absent */
+  read?(path: string): string | undefined;
 }
 
 /** Every edit of a recipe: in the file at the location, and in other files of the project. */

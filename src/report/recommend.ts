@@ -29,6 +29,11 @@ export function evidenceSites(evidence: readonly ErrorEvidence[], mapLocation?: 
     faultIds: Set<string>;
     call: boolean;
     outer?: string;
+    profile?: 'cpu-profile' | 'heap-profile';
+    selfMs?: number;
+    profiledMs?: number;
+    liveBytes?: number;
+    heapGrowthBytes?: number;
   }
   const groups = new Map<string, Group>();
   for (const ev of evidence) {
@@ -49,16 +54,24 @@ export function evidenceSites(evidence: readonly ErrorEvidence[], mapLocation?: 
       const mapped = mapLocation?.(last.file, last.line, last.col);
       outer = mapped ? `${mapped.file}:${mapped.line}` : `${last.file}:${last.line}`;
     }
-    const key = `${location}\0${fn ?? ''}\0${call ? DEPENDENCY_CALL : ''}`;
+    const profile = ev.source === 'cpu-profile' || ev.source === 'heap-profile' ? ev.source : undefined;
+    const key = `${location}\0${fn ?? ''}\0${call ? DEPENDENCY_CALL : (profile ?? '')}`;
     let g = groups.get(key);
     if (!g) {
       g = { location, messages: new Map(), count: 0, faultIds: new Set(), call };
       if (fn !== undefined) g.fn = fn;
+      if (profile !== undefined) g.profile = profile;
       groups.set(key, g);
     }
+    // a profile's figures add up over its records (one per run of the probe); the heap's growth is the largest seen
+    if (ev.selfMs !== undefined) g.selfMs = (g.selfMs ?? 0) + ev.selfMs;
+    if (ev.profiledMs !== undefined) g.profiledMs = (g.profiledMs ?? 0) + ev.profiledMs;
+    if (ev.liveBytes !== undefined) g.liveBytes = (g.liveBytes ?? 0) + ev.liveBytes;
+    if (ev.heapGrowthBytes !== undefined) g.heapGrowthBytes = Math.max(g.heapGrowthBytes ?? Number.NEGATIVE_INFINITY, ev.heapGrowthBytes);
     g.count += ev.count ?? 1;
     if (g.outer === undefined && outer !== undefined && outer !== location) g.outer = outer;
-    const msg = ev.name !== undefined && !ev.message.startsWith(ev.name) ? `${ev.name}: ${ev.message}` : ev.message;
+    // a profile's record is a measurement, not an error: its class name would only be noise
+    const msg = ev.name !== undefined && profile === undefined && !ev.message.startsWith(ev.name) ? `${ev.name}: ${ev.message}` : ev.message;
     g.messages.set(msg, (g.messages.get(msg) ?? 0) + (ev.count ?? 1));
     if (ev.faultId !== undefined) g.faultIds.add(ev.faultId);
   }
@@ -74,6 +87,8 @@ export function evidenceSites(evidence: readonly ErrorEvidence[], mapLocation?: 
       };
       if (g.fn !== undefined) site.fn = g.fn;
       if (g.call) site.source = DEPENDENCY_CALL;
+      else if (g.profile !== undefined) site.source = g.profile;
+      for (const k of ['selfMs', 'profiledMs', 'liveBytes', 'heapGrowthBytes'] as const) if (g[k] !== undefined) site[k] = g[k];
       if (g.outer !== undefined) site.outer = g.outer;
       return site;
     })
@@ -109,8 +124,12 @@ export interface FaultImpact {
   http5xx: number;
   timeouts: number;
   connectionErrors: number;
-  /** evidence sites recorded while this fault was active, most frequent first */
+  /** evidence sites recorded while this fault was active, most frequent first (errors and dependency calls) */
   sites: EvidenceSite[];
+  /** what a profile probe alongside the fault saw: functions by self time ('cpu-profile'), by live bytes ('heap-profile') */
+  profile: EvidenceSite[];
+  /** the retained heap grew more than steadyState.maxHeapGrowth across the fault */
+  heapBreached: boolean;
 }
 
 function sumTraffic(buckets: readonly TrafficSummary[]): TrafficSummary | undefined {
@@ -147,7 +166,9 @@ export function faultImpacts(report: RunReport): FaultImpact[] {
     const figures = report.figures?.faults.find((f) => f.faultId === fault.id);
     const end = window?.endMs ?? Number.POSITIVE_INFINITY;
     const during = figures?.during ?? (window ? sumTraffic(buckets.filter((b) => b.atMs >= window.startMs && b.atMs < end)) : undefined);
-    const sites = report.evidence.filter((s) => s.faultIds.includes(fault.id)).sort((a, b) => b.count - a.count);
+    const all = report.evidence.filter((s) => s.faultIds.includes(fault.id)).sort((a, b) => b.count - a.count);
+    const isProfile = (s: EvidenceSite): boolean => s.source === 'cpu-profile' || s.source === 'heap-profile';
+    const sites = all.filter((s) => !isProfile(s));
     const kinds = during?.errorsByKind ?? {};
     const impact: FaultImpact = {
       fault,
@@ -160,6 +181,8 @@ export function faultImpacts(report: RunReport): FaultImpact[] {
       timeouts: kinds.timeout ?? 0,
       connectionErrors: CONNECTION_KINDS.reduce((s, k) => s + (kinds[k] ?? 0), 0) + sites.filter((s) => s.source !== DEPENDENCY_CALL && CONNECTION_ERROR.test(s.message)).reduce((s, x) => s + x.count, 0),
       sites,
+      profile: all.filter(isProfile),
+      heapBreached: fault.heapGrowthBytes !== undefined && bounds?.maxHeapGrowthBytes !== undefined && fault.heapGrowthBytes > bounds.maxHeapGrowthBytes,
     };
     if (window) impact.window = window;
     if (figures) impact.figures = figures;
@@ -304,6 +327,52 @@ const moveOffRequestPath: Rule = (i, report) => {
     change: `Use the promise form of the call (fs.promises / node:fs/promises) and await it, making its function async and its callers await it, so the event loop serves other requests while the disk works.`,
     severity: severityOf(i),
     recipe: 'move-off-request-path',
+    location: site.location,
+  };
+};
+
+const mib = (b: number | undefined): string => `${((b ?? 0) / 1024 / 1024).toFixed(1)} MiB`;
+
+/**
+ * The retained heap grew past steadyState.maxHeapGrowth across the fault (measured after a full GC by the profile
+ * probe), and the heap profile names the application function whose allocations stayed live: bound the collection
+ * it grows (the recipe finds the one module-level Map or Set that function grows, or refuses).
+ */
+const boundGrowth: Rule = (i, report) => {
+  if (!i.heapBreached) return undefined;
+  const site = i.profile.filter((s) => s.source === 'heap-profile' && s.liveBytes !== undefined && s.location !== NO_APP_FRAME).sort((a, b) => (b.liveBytes ?? 0) - (a.liveBytes ?? 0))[0];
+  if (site === undefined) return undefined;
+  const bound = report.figures?.bounds.maxHeapGrowthBytes;
+  return {
+    title: `Bound what ${site.fn ?? 'the function'} at ${site.location} keeps`,
+    why: `${i.label}: the retained heap grew ${mib(i.fault.heapGrowthBytes)} across the fault, after a full GC (bound ${mib(bound)}); ${mib(site.liveBytes)} of what was still live was allocated in ${site.fn ?? 'the function'} (${site.location}), so it keeps something for every new key`,
+    change: 'Cap the collection that function grows (an LRU of at most cacheMaxEntries entries, or a TTL), so memory follows the working set instead of every key ever seen.',
+    severity: i.recovered ? 'medium' : 'high',
+    recipe: 'bound-collection',
+    location: site.location,
+  };
+};
+
+/** Share of the profiled time one function must hold the event loop to be named as the cause (20 %). */
+export const CPU_HOT_SHARE = 0.2;
+
+/**
+ * The steady state broke (p99, timeouts or errors) while the CPU profile shows one application function holding
+ * the event loop for a large share of the time: run it on a worker thread so the loop serves other requests.
+ */
+const offloadCpuWork: Rule = (i, report) => {
+  if (!i.p99Breached && i.timeouts === 0 && !i.errorRateBreached) return undefined;
+  const site = i.profile.filter((s) => s.source === 'cpu-profile' && s.selfMs !== undefined && s.profiledMs !== undefined && s.profiledMs > 0 && s.location !== NO_APP_FRAME).sort((a, b) => (b.selfMs ?? 0) - (a.selfMs ?? 0))[0];
+  if (site === undefined) return undefined;
+  const share = (site.selfMs ?? 0) / (site.profiledMs ?? 1);
+  if (share < CPU_HOT_SHARE) return undefined;
+  const bound = report.figures?.bounds.maxP99LatencyMs;
+  return {
+    title: `Move the CPU work of ${site.fn ?? 'the function'} at ${site.location} off the event loop`,
+    why: `${i.label}: ${site.fn ?? 'the function'} (${site.location}) ran on the event loop for ${Math.round(100 * share)} % of the profiled time, and every other request waited behind it: p99 latency ${fmtMs(i.during?.latencyMs.p99)}${bound !== undefined ? ` (tolerance ${fmtMs(bound)})` : ''}${i.timeouts > 0 ? `, ${i.timeouts} request(s) timed out` : ''}`,
+    change: 'Run the function on a worker thread (its callers await the result), so the event loop keeps serving other requests while it computes; or make it cheaper, or compute it once and cache it.',
+    severity: severityOf(i),
+    recipe: 'offload-to-worker',
     location: site.location,
   };
 };
@@ -515,7 +584,7 @@ const detection: Rule = (i, report) => {
   return undefined;
 };
 
-const RULES: readonly Rule[] = [addTimeout, retryOrBreak, retryErrorAnswers, moveOffRequestPath, routeToFallback, guardCall, nullGuard, restartPolicy, monotonicTime, skipBadRecord, guardJsonInput, errorStatus, detection];
+const RULES: readonly Rule[] = [addTimeout, retryOrBreak, retryErrorAnswers, moveOffRequestPath, boundGrowth, offloadCpuWork, routeToFallback, guardCall, nullGuard, restartPolicy, monotonicTime, skipBadRecord, guardJsonInput, errorStatus, detection];
 const RANK: Record<Recommendation['severity'], number> = { high: 0, medium: 1, low: 2 };
 
 /** Every recommendation the rules derive from the report, highest severity first, without duplicates. */

@@ -160,14 +160,18 @@ interface Traffic {
 }
 
 interface LoopJson {
-  phases?: { cardId?: string; fault?: unknown; during?: Traffic; held?: boolean; recovered?: boolean; halted?: string; error?: string }[];
+  phases?: { cardId?: string; fault?: unknown; during?: Traffic; held?: boolean; recovered?: boolean; halted?: string; error?: string; profile?: { heapGrowthBytes?: number } }[];
   aborted?: boolean;
 }
 
-/** "p99 812 ms, error rate 0.0 %" of the traffic while a fault was active. */
-function trafficLine(t: Traffic | undefined): string {
-  if (!t || !t.requests) return 'no traffic measured while the fault was active';
-  return `p99 ${Math.round(t.latencyMs?.p99 ?? 0)} ms, error rate ${((t.errorRate ?? 0) * 100).toFixed(1)} % while the fault was active`;
+/**
+ * "p99 812 ms, error rate 0.0 % while the fault was active" of the traffic while a fault was active, and the
+ * retained heap's growth when the card's profile probe measured it ("…, heap +2.4 MiB after GC").
+ */
+function trafficLine(t: Traffic | undefined, heapGrowthBytes?: number): string {
+  const heap = heapGrowthBytes === undefined ? '' : `, heap ${heapGrowthBytes >= 0 ? '+' : ''}${(heapGrowthBytes / 1024 / 1024).toFixed(1)} MiB after GC`;
+  if (!t || !t.requests) return `no traffic measured while the fault was active${heap}`;
+  return `p99 ${Math.round(t.latencyMs?.p99 ?? 0)} ms, error rate ${((t.errorRate ?? 0) * 100).toFixed(1)} % while the fault was active${heap}`;
 }
 
 /**
@@ -187,7 +191,7 @@ export function judgeCard(cardId: string, stdout: string): { ok: boolean | null;
   if (!p || !p.fault) return { ok: null, detail: `card ${cardId} was not drilled${p?.error ? `: ${p.error}` : ''}` };
   if (p.halted) return { ok: false, detail: `halted: ${p.halted}` };
   if (p.error) return { ok: false, detail: p.error };
-  const traffic = trafficLine(p.during);
+  const traffic = trafficLine(p.during, p.profile?.heapGrowthBytes);
   if (p.held === undefined) return { ok: false, detail: `card ${cardId}: the loop did not measure whether the steady state held (no load.url in faultline.yaml?); ${traffic}` };
   if (!p.held) return { ok: false, detail: `card ${cardId}: steady state violated: ${traffic}` };
   if (!p.recovered) return { ok: false, detail: `card ${cardId}: held during the fault (${traffic}) but did not come back after it` };

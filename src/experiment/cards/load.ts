@@ -18,7 +18,7 @@ export const BUILTIN_CARDS_DIR = fileURLToPath(new URL('../../../cards/', import
 export const KNOWN_KINDS: Record<FaultLayer, readonly string[]> = {
   proxy: ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'noop', 'loss', 'stall', 'blackhole', 'partition', 'http_status', 'http_abort', 'http_delay', 'http_header', 'http_body'],
   process: ['kill', 'pause', 'cpu', 'memory', 'disk', 'timeskew', 'clockdrift', 'dependency', 'envdrift', 'hidebinary', 'breakmodule', 'corruptfile'],
-  agent: ['throw', 'null', 'undefined', 'delay', 'block', 'corrupt', 'status', 'abort', 'leak', 'iolatency'],
+  agent: ['throw', 'null', 'undefined', 'delay', 'block', 'corrupt', 'status', 'abort', 'leak', 'iolatency', 'profile'],
   network: ['loss', 'reset', 'bandwidth', 'delay', 'corrupt'],
   traffic: ['malformed', 'unique-keys', 'mix'],
 };
@@ -37,7 +37,7 @@ export interface CardLoadResult {
 }
 
 const CARD_KEYS = ['id', 'title', 'category', 'scenario', 'description', 'risk', 'status', 'approximation', 'missing', 'injection', 'detection', 'remediation', 'verification', 'rollback', 'slo'];
-const INJECTION_KEYS = ['layer', 'kind', 'target', 'params', 'duration', 'ttl', 'with'];
+const INJECTION_KEYS = ['layer', 'kind', 'target', 'params', 'duration', 'ttl', 'with', 'minHold'];
 const COMPANION_KEYS = ['layer', 'kind', 'target', 'params'];
 const TARGET_KEYS = ['service', 'pid', 'proxy', 'route', 'module', 'fn', 'host'];
 const VARIABLE = /\{([A-Za-z][\w-]*)(?::([^{}]*))?\}/g;
@@ -246,8 +246,10 @@ function validateCard(node: YamlNode, ctx: Ctx): FailureCard | undefined {
     const ttlMs = duration(['injection', 'ttl'], i.ttl, durationMs !== undefined ? durationMs + 30_000 : undefined);
     if (durationMs !== undefined && ttlMs !== undefined && ttlMs < durationMs) problem(['injection', 'ttl'], `must be at least injection.duration (${durationMs} ms): the TTL is the safety net behind the run's own revert`);
     if (durationMs !== undefined && durationMs <= 0) problem(['injection', 'duration'], 'must be > 0');
+    const minHoldMs = i.minHold === undefined ? undefined : duration(['injection', 'minHold'], i.minHold);
+    if (minHoldMs !== undefined && durationMs !== undefined && minHoldMs > durationMs) problem(['injection', 'minHold'], `must be at most injection.duration (${durationMs} ms)`);
     if (main && companionsOk && durationMs !== undefined && ttlMs !== undefined) {
-      injection = { ...main, durationMs, ttlMs, ...(companions.length > 0 ? { with: companions } : {}) };
+      injection = { ...main, durationMs, ttlMs, ...(companions.length > 0 ? { with: companions } : {}), ...(minHoldMs !== undefined ? { minHoldMs } : {}) };
     }
   }
 

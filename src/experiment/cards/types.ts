@@ -58,6 +58,11 @@ export interface CardInjection {
    * measures and takes its evidence from.
    */
   with?: CardCompanion[];
+  /**
+   * the shortest time `faultline loop` holds this card, whatever its --phase (a gradual failure, such as a
+   * collection that grows with every new key, needs time to show); at most durationMs
+   */
+  minHoldMs?: number;
 }
 
 /** A fault that runs alongside a card's main injection, for as long as it does. */

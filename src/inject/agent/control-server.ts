@@ -168,7 +168,12 @@ async function handle(rt: AgentRuntime, opts: ControlServerOptions, stats: () =>
   if (path === '/v1/faults') {
     if (method === 'GET') return send(res, 200, { faults: rt.listFaults(), ended: rt.endedFaults() });
     if (method === 'POST') return send(res, 201, rt.addFault(body));
-    if (method === 'DELETE') return send(res, 200, { reverted: rt.revertAll() });
+    if (method === 'DELETE') {
+      const reverted = rt.revertAll();
+      // a kind whose stop is asynchronous (profile) records its evidence before the revert is answered
+      await rt.settled();
+      return send(res, 200, { reverted });
+    }
     return notAllowed('GET, POST or DELETE');
   }
   const one = /^\/v1\/faults\/([^/]+)$/.exec(path);
@@ -176,12 +181,15 @@ async function handle(rt: AgentRuntime, opts: ControlServerOptions, stats: () =>
     if (method !== 'DELETE' && method !== 'GET') return notAllowed('GET or DELETE');
     const id = decodeURIComponent(one[1] as string);
     const fault = method === 'DELETE' ? rt.endFault(id, 'reverted') : rt.listFaults().find((f) => f.id === id);
+    if (fault && method === 'DELETE') await rt.settled();
     if (!fault) throw new FaultlineError('FL_ERR_AGENT_FAULT_NOT_FOUND', `id: no active fault "${id}"; it may have expired or reached maxHits (GET /v1/faults lists active and ended faults)`);
     return send(res, 200, method === 'DELETE' ? { reverted: fault } : fault);
   }
   if (path === '/v1/errors') {
     if (method === 'DELETE') return send(res, 200, { cleared: rt.errors.clear() });
     if (method !== 'GET') return notAllowed('GET or DELETE');
+    // a fault that just ended by its TTL may still be recording (profile): its records come with this answer
+    await rt.settled();
     const since = optNumber(url.searchParams.get('since') ?? undefined, 'since', { min: 0, int: true });
     const limit = optNumber(url.searchParams.get('limit') ?? undefined, 'limit', { min: 1, int: true });
     const faultId = url.searchParams.get('fault') ?? undefined;

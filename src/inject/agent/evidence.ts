@@ -1,7 +1,10 @@
 import { fileURLToPath } from 'node:url';
 
-/** 'blocking-call': not an error but a synchronous call an iolatency fault held (the event loop was blocked) */
-export type ErrorSource = 'function' | 'uncaughtException' | 'unhandledRejection' | 'response' | 'blocking-call';
+/**
+ * 'blocking-call': not an error but a synchronous call an iolatency fault held (the event loop was blocked);
+ * 'cpu-profile' / 'heap-profile': not errors but the top application functions of a `profile` probe (self time; live allocations)
+ */
+export type ErrorSource = 'function' | 'uncaughtException' | 'unhandledRejection' | 'response' | 'blocking-call' | 'cpu-profile' | 'heap-profile';
 
 export interface StackFrame {
   /** function as V8 names it (`Cart.add`, `async computeTotal`), absent for anonymous top-level code */
@@ -38,6 +41,13 @@ export interface ErrorRecord {
   relatedSeq?: number;
   /** how many occurrences this record stands for (a 'blocking-call' record counts the held calls of one call site); absent = 1 */
   count?: number;
+  /** source 'cpu-profile': the function's self time on the event loop, and the wall time profiled (ms) */
+  selfMs?: number;
+  profiledMs?: number;
+  /** source 'heap-profile': bytes allocated in the function that were still live after a full GC at the end */
+  liveBytes?: number;
+  /** source 'heap-profile' (every record): used JS heap after a full GC at the end minus at the start (negative: it shrank) */
+  heapGrowthBytes?: number;
 }
 
 export interface ErrorQuery {

@@ -52,6 +52,8 @@ export interface AgentBridge {
 type AnyFn = (...args: unknown[]) => unknown;
 
 const MAX_ENDED = 100;
+/** how long the control API waits for the asynchronous stops of ended faults (profile) before answering anyway */
+const SETTLE_MAX_MS = 10_000;
 
 function pathOf(url: string): string {
   if (!url.startsWith('file:')) return url;
@@ -104,6 +106,8 @@ export class AgentRuntime {
   private readonly injected = new WeakSet<object>();
   private readonly logged = new Set<string>();
   private readonly activeListeners: Array<(on: boolean) => void> = [];
+  /** the asynchronous stops still running, by fault id (a kind's stop that returned a promise: it may still record) */
+  private readonly stopping = new Map<string, Promise<void>>();
 
   constructor(opts: AgentRuntimeOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -362,9 +366,9 @@ export class AgentRuntime {
     }
   }
 
-  /** Records evidence a process-wide kind observed (not a thrown error), attributed to `faultId` first. */
+  /** Records evidence a process-wide kind observed (not a thrown error), attributed to `faultId` first (also while its asynchronous stop runs). */
   recordObservation(faultId: string, r: { source: ErrorSource; class: string; message: string; stack?: string }): ErrorRecord | undefined {
-    if (!this.state.on) return undefined;
+    if (!this.state.on && !this.stopping.has(faultId)) return undefined;
     try {
       return this.errors.push({
         ts: new Date(this.clock.now()).toISOString(),
@@ -454,6 +458,7 @@ export class AgentRuntime {
             rng,
             record: (r) => this.recordObservation(fault.id, r),
             isInternal: (file) => this.internalDirs.some((d) => file.startsWith(d)),
+            isApp: this.isApp,
           })
         : undefined;
     // the TTL is enforced here, inside the target: the fault ends even if its controller is gone
@@ -468,7 +473,8 @@ export class AgentRuntime {
       matchRoute: (method, path) => route?.match(method, path) ?? false,
       cancel: () => {
         timer.cancel();
-        stop?.();
+        const done = stop?.();
+        if (done instanceof Promise) this.settleLater(fault.id, done);
       },
     };
     this.faults.set(fault.id, fs);
@@ -511,6 +517,30 @@ export class AgentRuntime {
     } catch (e) {
       this.logOnce('ledger', `could not record the end of fault ${f.id} in the ledger (later failures are not logged): ${describeThrown(e).message}`);
     }
+  }
+
+  /** Keeps an asynchronous stop until it settles (its failure is logged once, never thrown). */
+  private settleLater(id: string, done: Promise<void>): void {
+    const p = done
+      .catch((e: unknown) => this.logOnce(`stop:${id}`, `fault ${id} did not stop cleanly: ${describeThrown(e).message}`))
+      .finally(() => {
+        if (this.stopping.get(id) === p) this.stopping.delete(id);
+      });
+    this.stopping.set(id, p);
+  }
+
+  /**
+   * Resolves once the asynchronous stops of ended faults have settled (what they record is then in the ring), or after
+   * `maxMs`; at once when none runs. The control API awaits it before answering a revert and GET /v1/errors.
+   */
+  async settled(maxMs = SETTLE_MAX_MS): Promise<void> {
+    if (this.stopping.size === 0) return;
+    let timer: { cancel(): void } | undefined;
+    const timeout = new Promise<void>((r) => {
+      timer = this.clock.setTimeout(r, maxMs);
+    });
+    await Promise.race([Promise.all([...this.stopping.values()]), timeout]);
+    timer?.cancel();
   }
 
   revertAll(): AgentFault[] {

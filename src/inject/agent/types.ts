@@ -4,8 +4,8 @@ import type { ActiveFault } from '../../core/fault.js';
 import type { Rng } from '../../core/rng.js';
 import type { ErrorRecord, ErrorSource } from './evidence.js';
 
-export type AgentFaultKindName = 'throw' | 'null' | 'undefined' | 'delay' | 'block' | 'corrupt' | 'status' | 'abort' | 'leak' | 'iolatency';
-export const AGENT_FAULT_KINDS: readonly AgentFaultKindName[] = ['throw', 'null', 'undefined', 'delay', 'block', 'corrupt', 'status', 'abort', 'leak', 'iolatency'];
+export type AgentFaultKindName = 'throw' | 'null' | 'undefined' | 'delay' | 'block' | 'corrupt' | 'status' | 'abort' | 'leak' | 'iolatency' | 'profile';
+export const AGENT_FAULT_KINDS: readonly AgentFaultKindName[] = ['throw', 'null', 'undefined', 'delay', 'block', 'corrupt', 'status', 'abort', 'leak', 'iolatency', 'profile'];
 
 /** A fault aims at instrumented functions (module + fn), at HTTP routes (route), or at the whole process (an empty target). */
 export type TargetType = 'function' | 'route' | 'process';
@@ -102,6 +102,8 @@ export interface ProcessContext<P> {
   record(r: { source: ErrorSource; class: string; message: string; stack?: string }): ErrorRecord | undefined;
   /** true for faultline's own files (the agent's own calls are not the application's) */
   isInternal(file: string): boolean;
+  /** true for the application's own files (an absolute path, not node_modules, not faultline): StackFrame.app */
+  isApp(file: string): boolean;
 }
 
 /** One fault kind: validation of its params and how it acts on a call, a request and/or the whole process. */
@@ -114,8 +116,12 @@ export interface AgentFaultKind<P> {
   applies?(params: P, rec: FnRecord): boolean;
   call?(c: CallContext<P>): unknown;
   request?(c: RequestContext<P>): boolean;
-  /** a process-wide fault: starts when the fault is added; the function it returns stops it (revert, TTL, end) */
-  start?(c: ProcessContext<P>): () => void;
+  /**
+   * a process-wide fault: starts when the fault is added; the function it returns stops it (revert, TTL, end). A stop
+   * that returns a promise (profile: its last GC runs as a task) may still record() until it settles; the control API
+   * answers a revert, and GET /v1/errors, only once every such stop has settled.
+   */
+  start?(c: ProcessContext<P>): () => void | Promise<void>;
 }
 
 export interface FaultState {

@@ -73,3 +73,31 @@ export function isExpected(expect: string, status: number): boolean {
 export function trafficRoute(method: string, path: string): string {
   return `${method} ${path.split('?')[0] as string}`;
 }
+
+/** The most requests per second a flood (param `rate`) sends. */
+export const MAX_FLOOD_RATE = 5000;
+/** The default and the bounds of a flood's sockets (param `connections`). */
+export const DEFAULT_FLOOD_CONNECTIONS = 16;
+export const MAX_FLOOD_CONNECTIONS = 256;
+
+/**
+ * What a kind that can flood (`unique-keys`, `mix`) takes instead of a share: `rate` (requests per second, in
+ * (0, 5000]) sent on top of the load over a pool of `connections` sockets (1..256, default 16). Undefined without
+ * `rate`; `share` together with `rate` is refused (naming params.rate), and `connections` without `rate` too.
+ */
+export function parseFlood(raw: Record<string, unknown>): { rate: number; connections: number } | undefined {
+  if (raw.rate === undefined) {
+    if (raw.connections !== undefined) throw paramError('connections', `only goes with params.rate (the sockets of the flood's own pool); without rate the fault replaces a share of the load's requests on the load's sockets`);
+    return undefined;
+  }
+  const rate = raw.rate;
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0 || rate > MAX_FLOOD_RATE) {
+    throw paramError('rate', `expected a number of requests per second in (0, ${MAX_FLOOD_RATE}], sent on top of the load, got ${JSON.stringify(rate)}`);
+  }
+  if (raw.share !== undefined) throw paramError('rate', `cannot go with params.share: with rate the fault sends its own requests on top of the load and replaces none of them; give one of share (a part of the load replaced) or rate (a flood added)`);
+  const connections = raw.connections === undefined ? DEFAULT_FLOOD_CONNECTIONS : raw.connections;
+  if (typeof connections !== 'number' || !Number.isInteger(connections) || connections < 1 || connections > MAX_FLOOD_CONNECTIONS) {
+    throw paramError('connections', `expected a whole number of sockets in 1..${MAX_FLOOD_CONNECTIONS} for the flood's own pool (default ${DEFAULT_FLOOD_CONNECTIONS}), got ${JSON.stringify(connections)}`);
+  }
+  return { rate, connections };
+}

@@ -1,6 +1,7 @@
 /**
  * Traffic fault kind `unique-keys`: cache-busting, high-cardinality traffic. While active, a share of the load's
- * requests becomes `method path` with the path's `*` replaced by a key never asked before in the run
+ * requests (or, with `rate`, a flood of its own on top of the load: src/observe/traffic/flood.ts) is
+ * `method path` with the path's `*` replaced by a key never asked before in the run
  * (`<prefix>-<n>-<6 base36 chars>`: n counts up per fault, the suffix comes from the fault's seeded generator, so
  * a replay with the same seed asks the same keys). What a crawler or a new catalogue does: it exposes a cache or
  * a per-key fallback that only helps for keys already seen, and a per-key map that grows with every new key.
@@ -8,7 +9,7 @@
  * Reference: docs/reference/traffic-faults.md#unique-keys.
  */
 import type { Rng } from '../../core/rng.js';
-import { checkParamKeys, paramError, parseExpect, parseHeaders, parseMethod, parsePath, parseShare } from './params.js';
+import { checkParamKeys, paramError, parseExpect, parseFlood, parseHeaders, parseMethod, parsePath, parseShare } from './params.js';
 
 export interface UniqueKeysParams {
   method: string;
@@ -17,15 +18,19 @@ export interface UniqueKeysParams {
   /** sent as is (none by default) */
   body?: string;
   headers: Record<string, string>;
-  /** 0 < share ≤ 1: the part of the load's requests replaced */
-  share: number;
+  /** 0 < share ≤ 1: the part of the load's requests replaced (absent with `rate`) */
+  share?: number;
+  /** requests per second sent on top of the load instead of replacing a share of it (a flood; absent without) */
+  rate?: number;
+  /** the sockets of the flood's own pool (with `rate` only; default 16) */
+  connections?: number;
   /** the keys are `<prefix>-<n>-<suffix>` */
   prefix: string;
   /** '2xx' | '3xx' | '4xx', or one status ('200') */
   expect: string;
 }
 
-const PARAM_KEYS = ['method', 'path', 'body', 'headers', 'share', 'prefix', 'expect'];
+const PARAM_KEYS = ['method', 'path', 'body', 'headers', 'share', 'rate', 'connections', 'prefix', 'expect'];
 
 /** Characters of the key's random suffix. */
 const BASE36 = '0123456789abcdefghijklmnopqrstuvwxyz';
@@ -40,13 +45,13 @@ export function parseUniqueKeysParams(raw: Record<string, unknown>): UniqueKeysP
   if (raw.body !== undefined && typeof raw.body !== 'string') throw paramError('body', `expected a string (the body as sent), got ${typeof raw.body}`);
   const body = raw.body as string | undefined;
   const headers = parseHeaders(raw.headers, body !== undefined ? { 'content-type': 'application/json' } : {});
-  const share = parseShare(raw.share, 0.5);
+  const flood = parseFlood(raw);
   const prefix = raw.prefix === undefined ? 'k' : raw.prefix;
   if (typeof prefix !== 'string' || !/^[A-Za-z0-9._~-]{1,40}$/.test(prefix)) {
     throw paramError('prefix', `expected 1 to 40 URL-safe characters (letters, digits, - . _ ~), the start of every key, got ${JSON.stringify(prefix)}`);
   }
   const expect = parseExpect(raw.expect, '2xx');
-  return { method, path, ...(body !== undefined ? { body } : {}), headers, share, prefix, expect };
+  return { method, path, ...(body !== undefined ? { body } : {}), headers, ...(flood ?? { share: parseShare(raw.share, 0.5) }), prefix, expect };
 }
 
 /**

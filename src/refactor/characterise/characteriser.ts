@@ -18,7 +18,7 @@ import { type FunctionUnderTest, pickFunction } from './functions.js';
 import { exposedModuleUrl } from './loader.js';
 import { checkerFor } from './program.js';
 import { describeCall, describeOutcome, decodeValue, type Outcome, sameOutcome } from './runtime.js';
-import { defaultFolder, prepareFolder, runInputs } from './runner.js';
+import { defaultFolder, prepareFolder, runInputs, hookArgs } from './runner.js';
 import { describeParams } from './shapes.js';
 import { judgePinned, testFileSource } from './test-file.js';
 
@@ -214,6 +214,7 @@ export function createCharacteriser(o: CharacteriserOptions): Characteriser {
           cases: compared,
           callTimeoutMs,
           repeat: REPEAT,
+          awaited: mode === 'returns',
           header: [
             `Characterisation of ${fn.name} (${at.path}:${fn.line}), pinned by faultline refactor ${at.fixId} BEFORE the change:`,
             `${compared.length} input(s) generated from the parameter types (${describeParams(fn.params) || 'none'}) with seed ${seed}, each outcome recorded twice.`,
@@ -236,7 +237,7 @@ export function createCharacteriser(o: CharacteriserOptions): Characteriser {
         ms: performance.now() - t0,
       };
       const timeoutMs = o.checkTimeoutMs ?? Math.max(60_000, compared.length * REPEAT * callTimeoutMs + 30_000);
-      const check: CheckSpec = { name: 'characterisation', kind: 'characterisation', command: process.execPath, args: ['--no-warnings', testFileAbs], cwd: at.dir, timeoutMs, judge: (out) => judgePinned(out) };
+      const check: CheckSpec = { name: 'characterisation', kind: 'characterisation', command: process.execPath, args: ['--no-warnings', ...hookArgs(folder), testFileAbs], cwd: at.dir, timeoutMs, judge: (out) => judgePinned(out) };
       return { ok: true, pinned, check };
     },
   };

@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
 import { hooksModuleSource } from './loader.js';
 import { type CallableSpec, type Outcome, runtimeModuleSource } from './runtime.js';
@@ -23,7 +24,8 @@ const PIN_SCRIPT = `// faultline characterisation: runs one job (generated; see 
 /* eslint-disable */
 import { readFileSync, writeSync } from 'node:fs';
 import { register } from 'node:module';
-register('./hooks.mjs', import.meta.url);
+// started with --import ./register.mjs (so worker threads the function starts get the hooks too); else register here
+if (!globalThis.__faultlineHooks) register('./hooks.mjs', import.meta.url);
 const rt = await import('./runtime.mjs');
 const job = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const send = (o) => writeSync(3, JSON.stringify(o) + '\\n');
@@ -65,7 +67,25 @@ export function prepareFolder(folder: string): string {
   writeFileSync(join(folder, 'hooks.mjs'), hooksModuleSource());
   writeFileSync(join(folder, 'runtime.mjs'), runtimeModuleSource());
   writeFileSync(join(folder, 'pin.mjs'), PIN_SCRIPT);
+  writeFileSync(join(folder, 'register.mjs'), REGISTER_SCRIPT);
   return folder;
+}
+
+/**
+ * Registers the loader hooks. The children start with `--import <register.mjs>`: a worker thread inherits the
+ * process's execArgv, so code the function runs in a worker (an offloaded function loads its own module there)
+ * gets the hooks too, which a `register()` call in the main thread alone would not give it.
+ */
+const REGISTER_SCRIPT = `// faultline characterisation: registers the loader hooks (generated; see src/refactor/characterise/runner.ts)
+/* eslint-disable */
+import { register } from 'node:module';
+register('./hooks.mjs', import.meta.url);
+globalThis.__faultlineHooks = true;
+`;
+
+/** The node flags a child runs with: the hooks registered in it and in every worker thread it starts. */
+export function hookArgs(folder: string): string[] {
+  return ['--import', pathToFileURL(join(folder, 'register.mjs')).href];
 }
 
 export interface RunJob {
@@ -113,7 +133,7 @@ interface Message {
 /** One child from input `start` on; resolves when it ends (done, killed, or crashed). */
 function runChild(o: RunOptions, jobFile: string, onMessage: (m: Message) => void, timeouts: { hangMs: number; importMs: number }): Promise<{ how: 'done' | 'hung' | 'exited'; stderr: string; code: number | null }> {
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, ['--no-warnings', join(o.folder, 'pin.mjs'), jobFile], { cwd: o.dir, stdio: ['ignore', 'ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test' } });
+    const child = spawn(process.execPath, ['--no-warnings', ...hookArgs(o.folder), join(o.folder, 'pin.mjs'), jobFile], { cwd: o.dir, stdio: ['ignore', 'ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test' } });
     let stderr = '';
     let buf = '';
     let done = false;

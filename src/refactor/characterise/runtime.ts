@@ -220,9 +220,14 @@ export function describeCall(name: string, args: readonly unknown[]): string {
   return all.length > 200 ? `${all.slice(0, 197)}…)` : all;
 }
 
-/** Two outcomes are the same behaviour (timeouts compare by kind: the limit is the runner's, not the code's). */
-export function sameOutcome(a: Outcome, b: Outcome): boolean {
-  if (a.kind !== b.kind) return false;
+/**
+ * Two outcomes are the same behaviour (timeouts compare by kind: the limit is the runner's, not the code's). With
+ * `awaited`, a recorded return matches a promise resolved to the same value (and a throw, a rejection): the
+ * function was made async on purpose (its work moved to a worker thread or off the request path).
+ */
+export function sameOutcome(a: Outcome, b: Outcome, awaited = false): boolean {
+  const settled = (k: Outcome['kind']): Outcome['kind'] => (awaited && k === 'resolved' ? 'returned' : awaited && k === 'rejected' ? 'threw' : k);
+  if (settled(a.kind) !== settled(b.kind)) return false;
   if (a.kind === 'timeout' || a.kind === 'crashed') return true;
   const x = a as { value?: string; error?: string; mutated?: string };
   const y = b as { value?: string; error?: string; mutated?: string };

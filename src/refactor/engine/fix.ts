@@ -43,6 +43,7 @@ export function recipeProject(paths: readonly string[], read: (path: string) => 
         const text = read(path);
         return text === undefined ? [] : [{ path, text }];
       })),
+    read: (path) => read(path),
   };
 }
 

@@ -118,6 +118,9 @@ export function readRunFindings(stateDir: string, repo: string): { findings: Run
       // itself (every target in that function would be re-verified by a run it has nothing to do with); the
       // run's recommendation for that fault names the site with the recipe that fits, and carries the exposure
       if (site.source === 'dependency-call') continue;
+      // a profile's site (where CPU time or live memory went) is a measurement too: only the recommendation made
+      // from it (offload-to-worker, bound-collection) exposes a target
+      if (site.source === 'cpu-profile' || site.source === 'heap-profile') continue;
       const loc = locationIn(site.location, repo);
       if (!loc) continue;
       out.findings.push({ exposure: { ...exposureOf(site.faultIds), message: site.message }, ...loc, ...(site.fn ? { fn: site.fn } : {}), message: site.message, startedAt: report.startedAt });

@@ -5,8 +5,9 @@
  * past the cap, the least recently used key is dropped. LruSet: `add` refreshes; `has` does not.
  * Iteration order becomes recency order.
  *
- * The location is the growth site the analyze stage reports (`cache.set(…)`, `seen.add(…)`) or the
- * declaration itself. Refuses: arrays and plain objects (their indexes or keys are their meaning: convert
+ * The location is the growth site the analyze stage reports (`cache.set(…)`, `seen.add(…)`), the
+ * declaration itself, or the first line of a function that grows exactly one module-level Map or Set (what a
+ * heap profile names: the function whose allocations stayed live). Refuses: arrays and plain objects (their indexes or keys are their meaning: convert
  * them to a Map by hand first), a name declared more than once, a shadowed Map/Set, a collection not created
  * with `new Map|Set(…)` at module level, and one that is already an LruMap/LruSet.
  */
@@ -108,6 +109,50 @@ function targetName(ctx: RecipeContext): string | undefined {
   return undefined;
 }
 
+/** Module-level `new Map|Set(…)` collections, by name. */
+function moduleCollections(sf: TS.SourceFile): Set<string> {
+  const t = typescript();
+  const out = new Set<string>();
+  for (const s of sf.statements) {
+    if (!t.isVariableStatement(s)) continue;
+    for (const d of s.declarationList.declarations) {
+      const init = d.initializer ? skipOuter(d.initializer) : undefined;
+      if (t.isIdentifier(d.name) && init && t.isNewExpression(init) && t.isIdentifier(init.expression) && /^(Map|Set)$/.test(init.expression.text)) out.add(d.name.text);
+    }
+  }
+  return out;
+}
+
+/**
+ * A location on a function's first line (what a heap profile names: the function that allocated what stayed live):
+ * the one module-level Map or Set that function grows (`x.set(…)` / `x.add(…)`). undefined when it grows none or
+ * more than one (which of them holds the memory is then not known).
+ */
+function grownInFunction(ctx: RecipeContext): string | undefined | { ambiguous: string[] } {
+  const t = typescript();
+  const fns = ctx.at((n): n is TS.FunctionDeclaration | TS.VariableStatement | TS.MethodDeclaration => t.isFunctionDeclaration(n) || t.isMethodDeclaration(n) || t.isVariableStatement(n));
+  const collections = moduleCollections(ctx.sf);
+  for (const f of fns) {
+    const body = t.isVariableStatement(f) ? f.declarationList.declarations[0]?.initializer : f.body;
+    if (body === undefined) continue;
+    const grown = new Set<string>();
+    const visit = (n: TS.Node): void => {
+      if (t.isCallExpression(n)) {
+        const e = skipOuter(n.expression);
+        if (t.isPropertyAccessExpression(e) && /^(set|add)$/.test(e.name.text) && t.isIdentifier(skipOuter(e.expression))) {
+          const name = (skipOuter(e.expression) as TS.Identifier).text;
+          if (collections.has(name)) grown.add(name);
+        }
+      }
+      t.forEachChild(n, visit);
+    };
+    visit(body);
+    if (grown.size === 1) return [...grown][0];
+    if (grown.size > 1) return { ambiguous: [...grown].sort() };
+  }
+  return undefined;
+}
+
 function countDeclarations(sf: TS.SourceFile, name: string): number {
   const t = typescript();
   let count = 0;
@@ -122,8 +167,13 @@ function countDeclarations(sf: TS.SourceFile, name: string): number {
 
 function plan(ctx: RecipeContext): Plan {
   const t = typescript();
-  const name = targetName(ctx);
-  if (name === undefined) return refuse('no growth of a collection (x.set/add/push(…), x[k] = …) or declaration starts here');
+  let name = targetName(ctx);
+  if (name === undefined) {
+    const grown = grownInFunction(ctx);
+    if (typeof grown === 'object') return refuse(`the function here grows more than one module-level collection (${grown.ambiguous.join(', ')}): point at the growth call of the one to bound`);
+    name = grown;
+  }
+  if (name === undefined) return refuse('no growth of a collection (x.set/add/push(…), x[k] = …), declaration, or function that grows one module-level Map or Set starts here');
   if (countDeclarations(ctx.sf, name) !== 1) return refuse(`${name} is declared more than once (or not at all) in the file`);
   let decl: TS.VariableDeclaration | undefined;
   for (const s of ctx.sf.statements) {

@@ -18,6 +18,7 @@ import { guardJsonParse } from './guard-json-parse.js';
 import { handleError } from './handle-error.js';
 import { hoistLoopInvariant } from './hoist-loop-invariant.js';
 import { moveOffRequestPath } from './move-off-request-path.js';
+import { offloadToWorker } from './offload-to-worker.js';
 import { routeToFallback } from './route-to-fallback.js';
 import { setLookup } from './set-lookup.js';
 import { skipBadRecord } from './skip-bad-record.js';
@@ -36,6 +37,7 @@ export const RECIPES: readonly Recipe[] = Object.freeze([
   routeToFallback,
   errorStatus,
   skipBadRecord,
+  offloadToWorker,
   extractFunction,
   guardClause,
   setLookup,

@@ -56,6 +56,12 @@ describe('config: loadConfig / parseConfig', () => {
     expect(problemsOf('metrics:\n  listen: 10.1.2.3:9464\n').message).toMatch(/faultline.yaml:2:\d+ metrics.listen/);
   });
 
+  it('steadyState.maxHeapGrowth: a size (1MiB, 512KiB, bytes) in bytes; anything else is refused with its line', () => {
+    expect(parseConfig('steadyState:\n  maxHeapGrowth: 1MiB\n', '/x/faultline.yaml').steadyState).toEqual({ maxHeapGrowthBytes: 1024 * 1024 });
+    expect(parseConfig('steadyState:\n  maxHeapGrowth: 4096\n', '/x/faultline.yaml').steadyState).toEqual({ maxHeapGrowthBytes: 4096 });
+    expect(problemsOf('steadyState:\n  maxHeapGrowth: lots\n').message).toMatch(/faultline.yaml:2:\d+ steadyState.maxHeapGrowth/);
+  });
+
   it('refactor settings: commands, selection, check timeout in ms, recipe options passed through; typecheck true is refused', () => {
     const c = parseConfig('refactor:\n  test: npm run test:unit\n  typecheck: false\n  checkTimeout: 2m\n  minConfidence: 0.7\n  maxFixes: 3\n  recipes: [add-timeout]\n  options:\n    timeoutMs: 3000\n', '/x/faultline.yaml');
     expect(c.refactor).toEqual({ test: 'npm run test:unit', typecheck: false, checkTimeoutMs: 120_000, minConfidence: 0.7, maxFixes: 3, recipes: ['add-timeout'], options: { timeoutMs: 3000 } });

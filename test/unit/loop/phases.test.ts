@@ -24,3 +24,19 @@ describe('loopPhases', () => {
     expect(corrupt.request.ttlMs).toBeGreaterThan(15_000);
   });
 });
+
+describe('profileOf', () => {
+  it("sums up a card's profile probe: the heap's growth, the hottest function and the one whose allocations stayed live", async () => {
+    const { profileOf } = await import('../../../src/loop/index.js');
+    const frame = (file: string, line: number) => [{ file, line, col: 1, app: true }];
+    expect(profileOf([{ at: 1, message: 'boom', frames: [] }])).toBeUndefined();
+    expect(
+      profileOf([
+        { at: 1, message: 'cpu', source: 'cpu-profile', fn: 'send', frames: frame('/a/dist/api.js', 11), selfMs: 11, profiledMs: 4000 },
+        { at: 1, message: 'cpu', source: 'cpu-profile', fn: 'buildReport', frames: frame('/a/dist/report.js', 2), selfMs: 3000, profiledMs: 4000 },
+        { at: 1, message: 'heap', source: 'heap-profile', fn: 'fetchPrice', frames: frame('/a/dist/pricing-client.js', 9), liveBytes: 1.5 * 1024 * 1024, heapGrowthBytes: 2.5 * 1024 * 1024 },
+        { at: 1, message: 'heap', source: 'heap-profile', fn: 'send', frames: frame('/a/dist/api.js', 11), liveBytes: 1000, heapGrowthBytes: 2.5 * 1024 * 1024 },
+      ]),
+    ).toEqual({ heapGrowthBytes: 2.5 * 1024 * 1024, cpuTop: 'buildReport (report.js:2) 75 %', heapTop: 'fetchPrice (pricing-client.js:9) 1.5 MiB' });
+  });
+});

@@ -124,4 +124,60 @@ module.exports = { mark: (x) => mark(x) };
     doRefuse(R, `const m = new Map();\nfunction g(m) { /*@*/m.set(1, 1); }`, /declared more than once/);
     doRefuse(R, `const m = new WeakMap();\nfunction f(k) { /*@*/m.set(k, 1); }`, /WeakMap, not a Map or Set/);
   });
+
+  it('located at the first line of the function a heap profile names: the one module-level collection it grows', () => {
+    doTest(
+      R,
+      `// prices by SKU
+const cache = new Map<string, { cents: number; at: number }>();
+const seen = new Set<string>();
+
+/*@*/export async function fetchPrice(sku: string): Promise<number> {
+  const hit = cache.get(sku); // a read does not grow it
+  if (hit) return hit.cents;
+  const cents = sku.length * 100;
+  cache.set(sku, { cents, at: Date.now() });
+  return cents;
+}
+
+export function mark(k: string): void {
+  seen.add(k);
+}
+`,
+      `${TS_LRU_MAP}
+
+// prices by SKU
+const cache = new LruMap<string, { cents: number; at: number }>(1000);
+const seen = new Set<string>();
+
+export async function fetchPrice(sku: string): Promise<number> {
+  const hit = cache.get(sku); // a read does not grow it
+  if (hit) return hit.cents;
+  const cents = sku.length * 100;
+  cache.set(sku, { cents, at: Date.now() });
+  return cents;
+}
+
+export function mark(k: string): void {
+  seen.add(k);
+}
+`,
+      
+    );
+  });
+
+  it('refuses a function that grows no module-level collection, or more than one', () => {
+    doRefuse(R, `const m = new Map();
+/*@*/function f(k) {
+  const local = new Map();
+  local.set(k, 1);
+  return m.get(k);
+}`, /function that grows one module-level Map or Set/);
+    doRefuse(R, `const a = new Map();
+const b = new Set();
+/*@*/function f(k) {
+  a.set(k, 1);
+  b.add(k);
+}`, /more than one module-level collection \(a, b\)/);
+  });
 });

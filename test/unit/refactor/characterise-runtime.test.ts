@@ -114,6 +114,11 @@ describe('callOnce and how outcomes read', () => {
   it('compares outcomes by kind, value, error and changed arguments', () => {
     expect(sameOutcome({ kind: 'returned', value: '1' }, { kind: 'returned', value: '1' })).toBe(true);
     expect(sameOutcome({ kind: 'returned', value: '1' }, { kind: 'resolved', value: '1' })).toBe(false);
+    // awaited (a resilience recipe may make the function async): the same value resolved, the same error rejected
+    expect(sameOutcome({ kind: 'returned', value: '1' }, { kind: 'resolved', value: '1' }, true)).toBe(true);
+    expect(sameOutcome({ kind: 'threw', error: 'E' }, { kind: 'rejected', error: 'E' }, true)).toBe(true);
+    expect(sameOutcome({ kind: 'returned', value: '1' }, { kind: 'resolved', value: '2' }, true)).toBe(false);
+    expect(sameOutcome({ kind: 'returned', value: '1' }, { kind: 'rejected', error: '1' }, true)).toBe(false);
     expect(sameOutcome({ kind: 'returned', value: '1' }, { kind: 'returned', value: '1', mutated: '[]' })).toBe(false);
     expect(sameOutcome({ kind: 'threw', error: 'E: a' }, { kind: 'threw', error: 'E: b' })).toBe(false);
   });

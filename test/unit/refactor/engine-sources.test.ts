@@ -70,7 +70,7 @@ describe('refactor engine: targets from recorded runs', () => {
     expect(b?.exposedBy).toBeUndefined();
   });
 
-  it('a dependency call site exposes nothing by itself; the recommendation for that fault exposes its own line, through the card of its fault', () => {
+  it('a dependency call site or a profile site exposes nothing by itself; the recommendation for that fault exposes its own line, through the card of its fault', () => {
     const loop = report('loop-2', {
       kind: 'loop',
       faults: [
@@ -81,6 +81,9 @@ describe('refactor engine: targets from recorded runs', () => {
       evidence: [
         { location: '/repo/src/pricing-client.ts:25', fn: 'fetchPrice', message: '163 calls to pricing …', count: 1, faultIds: ['fe'], source: 'dependency-call' },
         { location: '/repo/src/pricing-client.ts:25', fn: 'fetchPrice', message: '151 calls to pricing …', count: 1, faultIds: ['fl'], source: 'dependency-call' },
+        // a profile probe's sites are measurements as well: where time or live memory went, not a failure
+        { location: '/repo/src/pricing-client.ts:18', fn: 'fetchPrice', message: '1.1 MiB live after GC …', count: 50, faultIds: ['fl'], source: 'heap-profile', liveBytes: 1_100_000 },
+        { location: '/repo/src/pricing-client.ts:18', fn: 'fetchPrice', message: 'on the event loop …', count: 50, faultIds: ['fl'], source: 'cpu-profile', selfMs: 50, profiledMs: 1000 },
       ],
       recommendations: [{ title: 'Add a timeout', why: 'p99 686 ms', change: 'c', location: '/repo/src/pricing-client.ts:25', severity: 'medium', recipe: 'add-timeout', faultIds: ['fl'] }],
     });
@@ -144,6 +147,8 @@ describe('refactor engine: targets from recorded runs', () => {
     const during = { requests: 160, errorRate: 0, latencyMs: { p99: 145.2 } };
     expect(judgeCard('c1', out({ cardId: 'c1', fault: {}, during, held: true, recovered: true }))).toEqual({ ok: true, detail: 'card c1: steady state held: p99 145 ms, error rate 0.0 % while the fault was active' });
     expect(judgeCard('c1', out({ cardId: 'c1', fault: {}, during: { ...during, latencyMs: { p99: 319 } }, held: false, recovered: true }))).toEqual({ ok: false, detail: 'card c1: steady state violated: p99 319 ms, error rate 0.0 % while the fault was active' });
+    // a card whose profile probe measured the heap: the verdict says how much it grew
+    expect(judgeCard('c1', out({ cardId: 'c1', fault: {}, during, held: false, recovered: true, profile: { heapGrowthBytes: 2.4 * 1024 * 1024 } }))).toEqual({ ok: false, detail: 'card c1: steady state violated: p99 145 ms, error rate 0.0 % while the fault was active, heap +2.4 MiB after GC' });
     // recovered after the revert is not "held": every reverted fault recovers
     expect(judgeCard('c1', out({ cardId: 'c1', fault: {}, during, recovered: true })).ok).toBe(false);
     expect(judgeCard('c1', out({ cardId: 'c1', fault: {}, during, held: true, recovered: false })).detail).toMatch(/did not come back/);

@@ -39,6 +39,7 @@ describe('recipe registry', () => {
       'route-to-fallback',
       'error-status',
       'skip-bad-record',
+      'offload-to-worker',
     ]);
     expect(RECIPES.filter((r) => r.category === 'structural').map((r) => r.id)).toEqual(['extract-function', 'guard-clause', 'set-lookup', 'hoist-loop-invariant']);
     expect(recipesForFailure('timeout').map((r) => r.id)).toContain('add-timeout');

@@ -101,6 +101,50 @@ describe('recommend', () => {
     expect(recommend(oneFaultRun({ layer: 'agent', kind: 'iolatency', target: 'service=api', params: { ms: 150 } }, { during: traffic({ p99: 40 }) }, { evidence: [sync] }))).toEqual([]);
   });
 
+  it('the retained heap grew past maxHeapGrowth under a flood (profile probe) → bound-collection at the function whose allocations stayed live', () => {
+    const heap = { location: 'src/pricing-client.ts:16', fn: 'fetchPrice', message: '2.1 MiB live after GC, allocated in fetchPrice', count: 130, faultIds: ['f1'], source: 'heap-profile' as const, liveBytes: 2.1 * 1024 * 1024, heapGrowthBytes: 2.4 * 1024 * 1024 };
+    const small = { ...heap, location: 'src/api.ts:40', fn: 'readBody', liveBytes: 20_000 };
+    const flood = (growth: number, bound: number | undefined) => {
+      const r = oneFaultRun({ layer: 'traffic', kind: 'unique-keys', target: '', params: { path: '/products/*', rate: 500 }, heapGrowthBytes: growth }, {}, { evidence: [small, heap] });
+      if (bound !== undefined) r.figures!.bounds.maxHeapGrowthBytes = bound;
+      return recommend(r);
+    };
+    const grew = flood(2.4 * 1024 * 1024, 1024 * 1024);
+    expect(grew.map((r) => [r.recipe, r.location, r.severity])).toEqual([['bound-collection', 'src/pricing-client.ts:16', 'medium']]);
+    expect(grew[0]!.why).toContain('the retained heap grew 2.4 MiB across the fault, after a full GC (bound 1.0 MiB)');
+    expect(grew[0]!.why).toContain('2.1 MiB of what was still live was allocated in fetchPrice (src/pricing-client.ts:16)');
+    // within the bound, or no bound set: nothing (memory is judged only against a bound the user set)
+    expect(flood(300_000, 1024 * 1024)).toEqual([]);
+    expect(flood(2.4 * 1024 * 1024, undefined)).toEqual([]);
+    // the profile's sites are not error sites: they never feed the other rules' locations
+    const impact = faultImpacts(oneFaultRun({ layer: 'traffic', kind: 'unique-keys', heapGrowthBytes: 1 }, {}, { evidence: [heap] }))[0]!;
+    expect([impact.sites.length, impact.profile.length]).toEqual([0, 1]);
+  });
+
+  it('p99 broken while one function held the event loop ≥ 20 % of the profiled time → offload-to-worker at that function; below 20 % or p99 within bounds → nothing', () => {
+    const hot = { location: 'src/report.ts:4', fn: 'buildReport', message: 'on the event loop 5200 ms of 8000 ms profiled (65.0 %), self time', count: 5200, faultIds: ['f1'], source: 'cpu-profile' as const, selfMs: 5200, profiledMs: 8000 };
+    const burst = (p99: number, selfMs: number) => recommend(oneFaultRun({ layer: 'traffic', kind: 'mix', target: '', params: { path: '/report', rate: 400 } }, { during: traffic({ p99 }) }, { evidence: [{ ...hot, selfMs }] }));
+    const slow = burst(900, 5200);
+    expect(slow.map((r) => [r.recipe, r.location])).toEqual([['offload-to-worker', 'src/report.ts:4']]);
+    expect(slow[0]!.why).toContain('buildReport (src/report.ts:4) ran on the event loop for 65 % of the profiled time');
+    expect(slow[0]!.why).toContain('p99 latency 900 ms (tolerance 70 ms)');
+    expect(burst(900, 800)).toEqual([]);
+    expect(burst(40, 5200)).toEqual([]);
+  });
+
+  it('evidenceSites keeps a profile record apart from errors at the same place and adds up its figures', () => {
+    const frame = appFrame('/app/dist/report.js', 4, 'buildReport');
+    const sites = evidenceSites([
+      ev({ source: 'cpu-profile', message: 'on the event loop', fn: 'buildReport', frames: [frame], count: 10, selfMs: 100, profiledMs: 1000, faultId: 'f1' }),
+      ev({ source: 'cpu-profile', message: 'on the event loop', fn: 'buildReport', frames: [frame], count: 30, selfMs: 300, profiledMs: 1000, faultId: 'f2' }),
+      ev({ message: 'boom', frames: [frame] }),
+    ]);
+    expect(sites.map((s) => [s.location, s.source, s.count, s.selfMs, s.profiledMs])).toEqual([
+      ['/app/dist/report.js:4', 'cpu-profile', 40, 400, 2000],
+      ['/app/dist/report.js:4', undefined, 1, undefined, undefined],
+    ]);
+  });
+
   it('agent throw that surfaced as 5xx → guard-call; a throw the service absorbed → nothing', () => {
     const evidence = [{ location: 'src/cart.ts:20', fn: 'total', message: 'Error: injected', count: 5, faultIds: ['f1'] }];
     const hit = recommend(oneFaultRun({ layer: 'agent', kind: 'throw', target: 'fn=price' }, { during: traffic({ errors: 5, errorsByKind: { http_5xx: 5 } }) }, { evidence }));

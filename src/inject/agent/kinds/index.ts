@@ -5,6 +5,7 @@ import { corruptKind } from './corrupt.js';
 import { delayKind } from './delay.js';
 import { iolatencyKind } from './iolatency.js';
 import { leakKind } from './leak.js';
+import { profileKind } from './profile.js';
 import { nullKind, undefinedKind } from './return-value.js';
 import { statusKind } from './status.js';
 import { throwKind } from './throw.js';
@@ -21,4 +22,5 @@ export const KINDS: Readonly<Record<AgentFaultKindName, AgentFaultKind<unknown>>
   abort: abortKind,
   leak: leakKind,
   iolatency: iolatencyKind,
+  profile: profileKind,
 };

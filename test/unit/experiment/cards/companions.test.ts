@@ -57,6 +57,24 @@ describe('companion faults (injection.with)', () => {
     expect(empty.problems.map((p) => p.field)).toEqual(['injection.with']);
   });
 
+  it('injection.minHold: the shortest time faultline loop holds the card, at most its duration; the loop holds such a card longer', async () => {
+    const held = COMPOUND.replace('  duration: 2s\n', '  duration: 12s\n  minHold: 10s\n');
+    const [card] = loadCatalogue([tmp({ 'h.yaml': held })], { builtin: false });
+    expect(card!.injection!.minHoldMs).toBe(10_000);
+    const r = readCards(cardFiles(tmp({ 'bad.yaml': COMPOUND.replace('  duration: 2s\n', '  duration: 2s\n  minHold: 10s\n') })));
+    expect(r.problems.map((p) => [p.field, p.message])).toEqual([['injection.minHold', 'must be at most injection.duration (2000 ms)']]);
+    const { loopPhases } = await import('../../../../src/loop/index.js');
+    const { parseConfig } = await import('../../../../src/core/config.js');
+    const dir = tmp({ 'h.yaml': held });
+    const config = parseConfig(`proxy:\n  proxies:\n    - { name: pricing, listen: 127.0.0.1:17311, upstream: 127.0.0.1:17301 }\ncards:\n  dirs: [${JSON.stringify(dir)}]\n  bind: { keyPath: /products/* }\n`, '/x/faultline.yaml');
+    const [spec] = loopPhases(config, 3000, ['flaky-new-keys']);
+    // held 10 s instead of the 3 s phase; the TTL covers the hold and a margin, for the companions too
+    expect([spec!.holdMs, spec!.request.ttlMs, spec!.with![0]!.ttlMs]).toEqual([10_000, 12_000, 12_000]);
+    const plain = tmp({ 'p.yaml': COMPOUND });
+    const [short] = loopPhases(parseConfig(`proxy:\n  proxies:\n    - { name: pricing, listen: 127.0.0.1:17311, upstream: 127.0.0.1:17301 }\ncards:\n  dirs: [${JSON.stringify(plain)}]\n  bind: { keyPath: /products/* }\n`, '/x/faultline.yaml'), 3000, ['flaky-new-keys']);
+    expect([short!.holdMs, short!.request.ttlMs]).toEqual([undefined, 5000]);
+  });
+
   it('a drill injects the companions before the main fault, reverts them after it, and lists them on the fault', async () => {
     const [card] = loadCatalogue([tmp({ 'c.yaml': COMPOUND })], { builtin: false });
     const w = world();
