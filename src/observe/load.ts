@@ -137,11 +137,33 @@ export function errorKind(e: unknown): string {
   return code ?? 'error';
 }
 
-interface InFlight {
+/** A request on its way: finished once (an answer, an error, a timeout or a cancel, whichever comes first). */
+export interface InFlight {
   intended: number;
   done: boolean;
   controller?: Dispatcher.DispatchController;
   finish(status: number, outcome: string): void;
+}
+
+/** The undici handler of one request: keeps its controller (to cancel it), finishes it with the answer's class. */
+export function dispatchHandler(r: InFlight): Dispatcher.DispatchHandler {
+  let status = 0;
+  return {
+    onRequestStart(controller) {
+      if (r.done) controller.abort(new Error('timed out in the queue'));
+      else r.controller = controller;
+    },
+    onResponseStart(_c, statusCode) {
+      status = statusCode;
+    },
+    onResponseData() {},
+    onResponseEnd() {
+      r.finish(status, outcomeOfStatus(status));
+    },
+    onResponseError(_c, err) {
+      r.finish(status, errorKind(err));
+    },
+  };
 }
 
 /** Starts an open-ended (or `count`-limited) constant-rate load. */
@@ -199,23 +221,7 @@ export function startLoad(spec: LoadSpec, o: StartLoadOptions): LoadHandle {
         settle();
       },
     };
-    let status = 0;
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(controller) {
-        if (r.done) controller.abort(new Error('timed out in the queue'));
-        else r.controller = controller;
-      },
-      onResponseStart(_c, statusCode) {
-        status = statusCode;
-      },
-      onResponseData() {},
-      onResponseEnd() {
-        r.finish(status, outcomeOfStatus(status));
-      },
-      onResponseError(_c, err) {
-        r.finish(status, errorKind(err));
-      },
-    };
+    const handler = dispatchHandler(r);
     queue.push(r);
     sent++;
     o.onSend?.(intended);

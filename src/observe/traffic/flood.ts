@@ -16,8 +16,7 @@
  */
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import { errorKind } from '../load.js';
-import { outcomeOfStatus } from '../traffic.js';
+import { dispatchHandler, errorKind, type InFlight } from '../load.js';
 
 export interface FloodRequest {
   method: string;
@@ -61,13 +60,6 @@ export interface Flood {
   stop(): Promise<void>;
 }
 
-interface Pending {
-  intended: number;
-  done: boolean;
-  controller?: Dispatcher.DispatchController;
-  finish(status: number, outcome: string): void;
-}
-
 /** The most requests a flood keeps queued or in flight: rate × timeout (at least 1). */
 export function floodLimit(ratePerSec: number, timeoutMs: number): number {
   return Math.max(1, Math.ceil((ratePerSec * timeoutMs) / 1000));
@@ -78,7 +70,7 @@ export function startFlood(o: FloodOptions): Flood {
   const intervalMs = 1000 / o.ratePerSec;
   const limit = floodLimit(o.ratePerSec, o.timeoutMs);
   const pool = new Pool(o.origin, { connections: o.connections, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
-  const queue: Pending[] = [];
+  const queue: InFlight[] = [];
   let head = 0;
   let sent = 0;
   let outstanding = 0;
@@ -91,7 +83,7 @@ export function startFlood(o: FloodOptions): Flood {
     sent++;
     if (outstanding >= limit) return void o.settle(0, 'dropped');
     const req = o.next();
-    const r: Pending = {
+    const r: InFlight = {
       intended,
       done: false,
       finish(status, outcome) {
@@ -101,23 +93,7 @@ export function startFlood(o: FloodOptions): Flood {
         o.settle(status, outcome);
       },
     };
-    let status = 0;
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(controller) {
-        if (r.done) controller.abort(new Error('timed out in the queue'));
-        else r.controller = controller;
-      },
-      onResponseStart(_c, statusCode) {
-        status = statusCode;
-      },
-      onResponseData() {},
-      onResponseEnd() {
-        r.finish(status, outcomeOfStatus(status));
-      },
-      onResponseError(_c, err) {
-        r.finish(status, errorKind(err));
-      },
-    };
+    const handler = dispatchHandler(r);
     outstanding++;
     queue.push(r);
     try {
@@ -131,7 +107,7 @@ export function startFlood(o: FloodOptions): Flood {
   const sweep = (): void => {
     const t = performance.now();
     while (head < queue.length) {
-      const r = queue[head] as Pending;
+      const r = queue[head] as InFlight;
       if (!r.done) {
         if (t - r.intended < o.timeoutMs) break;
         r.finish(0, 'timeout');
@@ -168,7 +144,7 @@ export function startFlood(o: FloodOptions): Flood {
     tickTimer = undefined;
     clearInterval(sweepTimer);
     for (let k = head; k < queue.length; k++) {
-      const r = queue[k] as Pending;
+      const r = queue[k] as InFlight;
       if (!r.done) {
         r.finish(0, 'aborted');
         r.controller?.abort(new Error('the flood stopped'));

@@ -1,10 +1,13 @@
-// `faultline loop --refactor` on the bundled example (issue #6): seven cards expose the shop's seeded weaknesses —
+// `faultline loop --refactor` on the bundled example (issue #6): nine cards expose the shop's seeded weaknesses —
 // network-latency the missing timeout at fetchPrice (the agent sees the calls to the slowed link wait there),
 // dependency-errors and corrupt-response that an error answer or an unreadable body fails the request although
 // fetchPrice has a fallback, flaky-dependency that a failed call is not retried (10 % of pricing's answers are 503
 // while half of the load asks for products never priced, so no last-known price covers them), slow-disk that the
 // order store's synchronous append holds the event loop (300 ms more per file call while 5 % of the load places
-// orders: the reads wait behind it), corrupted-data-file that one torn line in orders.jsonl keeps the api from starting, and
+// orders: the reads wait behind it), key-flood that the price cache keeps every key ever asked for (1000 new keys a
+// second: the retained heap grows past the memory bound, and the agent's heap profile names fetchPrice), request-burst
+// that buildReport's CPU work holds the event loop (400 reports a second: every request waits; the CPU profile names
+// it), corrupted-data-file that one torn line in orders.jsonl keeps the api from starting, and
 // malformed-requests that a bad order body is answered 500. The refactor stage fixes the shop, each fix verified by
 // the card(s) that exposed it: their steady state violated during the fault before the fix, held after. Real processes: bin/faultline.js (from dist/), the shop's services on free ports, git, `npm test`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +23,7 @@ describe('faultline loop --refactor on the bundled example', () => {
   it('drills the cards, then fixes the project and shows each card before and after the fixes it exposed', () => {
     const userTree = shop.snapshot();
     const head = shop.git('rev-parse', 'HEAD');
-    const cards = ['network-latency', 'dependency-errors', 'corrupt-response', 'flaky-dependency', 'slow-disk', 'corrupted-data-file', 'malformed-requests'];
+    const cards = ['network-latency', 'dependency-errors', 'corrupt-response', 'flaky-dependency', 'slow-disk', 'key-flood', 'request-burst', 'corrupted-data-file', 'malformed-requests'];
     const r = shop.faultline('loop', '--cards', cards.join(','), '--refactor');
     expect(r.code, r.stderr.slice(-4000)).toBe(0);
     const out = r.json;
@@ -30,13 +33,15 @@ describe('faultline loop --refactor on the bundled example', () => {
     for (const p of out.phases) {
       if (p.cardId === 'network-latency') expect(p.during.latencyMs.p99, p.cardId).toBeGreaterThan(250);
       else if (p.cardId === 'slow-disk') expect(p.during.latencyMs.p99, p.cardId).toBeGreaterThan(30); // slices of it broke 250 ms
+      else if (p.cardId === 'request-burst') expect(p.during.latencyMs.p99, p.cardId).toBeGreaterThan(250);
+      else if (p.cardId === 'key-flood') expect(p.profile.heapGrowthBytes, p.cardId).toBeGreaterThan(2.5 * 1024 * 1024); // the memory bound, not the traffic
       else expect(p.during.errorRate, p.cardId).toBeGreaterThan(0.05);
     }
     expect(out.stages.find((s: any) => s.name === 'refactor')).toEqual({ name: 'refactor', ran: true });
 
     const fixes = out.refactor.fixes as any[];
     const show = JSON.stringify(fixes.map((f) => [f.at, f.recipe, f.outcome, f.reason, f.exposures ?? [f.exposedBy, f.before, f.after]]));
-    expect(out.refactor.summary, show).toMatchObject({ kept: 9, reverted: 0, skipped: 2 });
+    expect(out.refactor.summary, show).toMatchObject({ kept: 10, reverted: 0, skipped: 3 });
     const p99 = (s: string): number => Number(/p99 (\d+) ms/.exec(s)?.[1]);
     const errorRate = (s: string): number => Number(/error rate (\d+\.\d) %/.exec(s)?.[1]);
     /** every run that exposed a fix: violated while the fault was active before it, held after */
@@ -46,8 +51,8 @@ describe('faultline loop --refactor on the bundled example', () => {
       expect(f, `${recipe}: ${show}`).toBeDefined();
       expect(exposuresOf(f).map((e) => e.by)).toEqual(by.map((c) => `card ${c}`));
       for (const e of exposuresOf(f)) {
-        expect(e.before, `${recipe} ${e.by}`).toMatch(/^violated: p99 \d+ ms, error rate \d+\.\d % while the fault was active$/);
-        expect(e.after, `${recipe} ${e.by}`).toMatch(/^held: p99 \d+ ms, error rate \d+\.\d % while the fault was active$/);
+        expect(e.before, `${recipe} ${e.by}`).toMatch(/^violated: p99 \d+ ms, error rate \d+\.\d % while the fault was active(, heap [+-]\d+\.\d MiB after GC)?$/);
+        expect(e.after, `${recipe} ${e.by}`).toMatch(/^held: p99 \d+ ms, error rate \d+\.\d % while the fault was active(, heap [+-]\d+\.\d MiB after GC)?$/);
         expect(p99(e.after)).toBeLessThanOrEqual(250);
         expect(errorRate(e.after)).toBeLessThanOrEqual(1);
       }
@@ -79,17 +84,27 @@ describe('faultline loop --refactor on the bundled example', () => {
     expect(parse.at).toMatch(/api\.ts:32:\d+ \(placeOrder\)$/);
     expect(parse.reason).toMatch(/^verified together with .*: card malformed-requests held only with all of them applied$/);
     expect(status.reason).toMatch(/^verified together with /);
-    // two JSON.parse smells a kept fix moved into its try: skipped, saying why
+    // the price cache that keeps every key: bounded (an LRU of cacheMaxEntries 500) at the function the heap profile
+    // named, the retained heap's growth under the flood back under the 2.5 MiB bound
+    const heap = (s: string): number => Number(/heap \+?(-?\d+\.\d) MiB/.exec(s)?.[1]);
+    const lru = verified('bound-collection', ['key-flood']);
+    expect(lru.at).toMatch(/^examples\/shop\/src\/pricing-client\.ts:\d+ \(fetchPrice\)$/);
+    expect(heap(lru.exposures?.[0]?.before ?? lru.before)).toBeGreaterThan(2.5);
+    expect(heap(lru.exposures?.[0]?.after ?? lru.after)).toBeLessThanOrEqual(2.5);
+    // buildReport's CPU work on the event loop: run in a worker thread of report.ts, the handler in api.ts awaits it
+    const worker = verified('offload-to-worker', ['request-burst']);
+    expect(worker.at).toMatch(/^examples\/shop\/src\/report\.ts:4 \(buildReport\)$/);
+    expect(worker.files).toEqual(['examples/shop/src/report.ts', 'examples/shop/src/api.ts']);
+    expect(p99(worker.exposures?.[0]?.before ?? worker.before)).toBeGreaterThan(250);
+    // two JSON.parse smells a kept fix moved into its try, and the cache's own smell once it is bounded: skipped, saying why
     const skipped = fixes.filter((f) => f.outcome === 'skipped');
-    expect(skipped.map((f) => f.recipe)).toEqual(['guard-json-parse', 'guard-json-parse']);
-    for (const f of skipped) expect(f.reason).toMatch(/^a kept (route-to-fallback|skip-bad-record) fix rewrote the code at examples\/shop\/src\/(pricing-client|store)\.ts:\d+/);
-    // the unbounded Maps: no card exposes them; fixed and verified by the tests only
-    const bounded = fixes.filter((f) => f.recipe === 'bound-collection');
-    expect(bounded.map((f) => [f.outcome, f.exposedBy])).toEqual([
-      ['kept', undefined],
-      ['kept', undefined],
-    ]);
-    expect(shop.git('rev-list', '--count', `${head}..${out.refactor.branch}`)).toBe('9');
+    expect(skipped.map((f) => f.recipe).sort()).toEqual(['bound-collection', 'guard-json-parse', 'guard-json-parse']);
+    for (const f of skipped.filter((x) => x.recipe === 'guard-json-parse')) expect(f.reason).toMatch(/^a kept (route-to-fallback|skip-bad-record) fix rewrote the code at examples\/shop\/src\/(pricing-client|store)\.ts:\d+/);
+    expect(skipped.find((f) => f.recipe === 'bound-collection')?.reason).toMatch(/already bounded/);
+    // the pricing service's own Map (not behind an agent, so no card measures it): fixed and verified by the tests only
+    const bounded = fixes.filter((f) => f.recipe === 'bound-collection' && f.outcome === 'kept' && f.exposedBy === undefined);
+    expect(bounded.map((f) => f.at)).toEqual([expect.stringMatching(/^examples\/shop\/src\/pricing\.ts:\d+/)]);
+    expect(shop.git('rev-list', '--count', `${head}..${out.refactor.branch}`)).toBe('10');
     expect(shop.git('show', '--format=', '--name-only', offPath.commit).split('\n').filter(Boolean).sort()).toEqual(['examples/shop/src/api.ts', 'examples/shop/src/store.ts']);
     // the last stage: the gate decisions of the shop's modules at HEAD and on the refactor branch (issue #7),
     // each side's tests run under coverage in a worktree of its own
