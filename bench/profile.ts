@@ -7,7 +7,7 @@
  *     matches no request (a `delay` on route `GET /never`: what any active agent fault costs — the wrappers' slow
  *     path and the patched Server#emit); `profile` with cpu only, heap only, and both (the defaults: 1 ms CPU
  *     sampling, one heap sample per 16 KiB). Two workloads per variant: `light` (GET /item-N: a string hash and a
- *     small JSON answer, ~20–25 µs of server CPU per request with node:http) and `work` (GET /work/item-N: builds,
+ *     small JSON answer, ~20–25 µs of server CPU per request with node:http) and `work` (GET /heavy/item-N: builds,
  *     sorts and serializes 300 objects, ~200–260 µs of server CPU and ~100 KiB allocated per request). Load: a load
  *     generator (bench/agent.ts's, with latencies) in its own process, --connections raw keep-alive HTTP/1.1 sockets, one request in flight on each (closed loop: the
  *     server is the bottleneck), a --slot s slot per workload after --prime ms of unmeasured load. Paired blocks:
@@ -91,7 +91,7 @@ export function render(item, n) {
 let ballast = [];
 const server = http.createServer((req, res) => {
   let out;
-  if (req.url.startsWith('/work/')) out = render(req.url, 300);
+  if (req.url.startsWith('/heavy/')) out = render(req.url, 300);
   else if (req.url.startsWith('/ballast/')) {
     const mb = Number(req.url.slice(9));
     ballast = [];
@@ -241,7 +241,7 @@ const LABEL: Record<Variant, string> = {
 };
 const WORKLOADS = [
   { name: 'light', prefix: '/' },
-  { name: 'work', prefix: '/work/' },
+  { name: 'work', prefix: '/heavy/' },
 ] as const;
 type Workload = (typeof WORKLOADS)[number]['name'];
 

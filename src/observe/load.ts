@@ -145,6 +145,52 @@ export interface InFlight {
   finish(status: number, outcome: string): void;
 }
 
+/**
+ * Requests in intended-time order (they leave in that order), so the oldest unfinished one is at the head: the
+ * timeouts are found from there, and the finished ones are dropped from the front now and then.
+ */
+export class InFlightQueue {
+  private items: InFlight[] = [];
+  private head = 0;
+
+  push(r: InFlight): void {
+    this.items.push(r);
+  }
+
+  /** Finishes as 'timeout', and cancels, every unfinished request intended `timeoutMs` or more before `t`. */
+  sweep(t: number, timeoutMs: number): void {
+    while (this.head < this.items.length) {
+      const r = this.items[this.head] as InFlight;
+      if (!r.done) {
+        if (t - r.intended < timeoutMs) break;
+        r.finish(0, 'timeout');
+        r.controller?.abort(new Error('timeout'));
+      }
+      this.head++;
+    }
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Finishes every unfinished request with `outcome`, cancels it (`why` is the abort's reason), and empties the queue. */
+  cancelAll(outcome: string, why: string): void {
+    for (let k = this.head; k < this.items.length; k++) {
+      const r = this.items[k] as InFlight;
+      if (!r.done) {
+        r.finish(0, outcome);
+        r.controller?.abort(new Error(why));
+      }
+    }
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+/** How often the timeouts are swept: a 20th of the timeout, between 2 and 50 ms. */
+export const sweepEveryMs = (timeoutMs: number): number => Math.max(2, Math.min(50, timeoutMs / 20));
+
 /** The undici handler of one request: keeps its controller (to cancel it), finishes it with the answer's class. */
 export function dispatchHandler(r: InFlight): Dispatcher.DispatchHandler {
   let status = 0;
@@ -177,8 +223,7 @@ export function startLoad(spec: LoadSpec, o: StartLoadOptions): LoadHandle {
   const path = `${u.pathname}${u.search}`;
   const method = spec.method.toUpperCase() as Dispatcher.HttpMethod;
   const lag = new LatencyHistogram();
-  const queue: InFlight[] = [];
-  let head = 0;
+  const queue = new InFlightQueue();
   let sent = 0;
   let completed = 0;
   let stopped = false;
@@ -234,24 +279,7 @@ export function startLoad(spec: LoadSpec, o: StartLoadOptions): LoadHandle {
     }
   };
 
-  // timeouts: requests leave in intended-time order, so the oldest unfinished one is at the head of the queue
-  const sweep = (): void => {
-    const t = now();
-    while (head < queue.length) {
-      const r = queue[head] as InFlight;
-      if (!r.done) {
-        if (t - r.intended < timeoutMs) break;
-        r.finish(0, 'timeout');
-        r.controller?.abort(new Error('timeout'));
-      }
-      head++;
-    }
-    if (head > 4096 && head * 2 > queue.length) {
-      queue.splice(0, head);
-      head = 0;
-    }
-  };
-  const sweepTimer = setInterval(sweep, Math.max(2, Math.min(50, timeoutMs / 20)));
+  const sweepTimer = setInterval(() => queue.sweep(now(), timeoutMs), sweepEveryMs(timeoutMs));
 
   let i = 0;
   const tick = (): void => {
@@ -276,15 +304,7 @@ export function startLoad(spec: LoadSpec, o: StartLoadOptions): LoadHandle {
       halt();
       if (tickTimer) clearTimeout(tickTimer);
       tickTimer = undefined;
-      if (mode === 'cancel') {
-        for (let k = head; k < queue.length; k++) {
-          const r = queue[k] as InFlight;
-          if (!r.done) {
-            r.finish(0, 'aborted');
-            r.controller?.abort(new Error('cancelled'));
-          }
-        }
-      }
+      if (mode === 'cancel') queue.cancelAll('aborted', 'cancelled');
       settle();
       return done;
     },

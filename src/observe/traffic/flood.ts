@@ -16,7 +16,7 @@
  */
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import { dispatchHandler, errorKind, type InFlight } from '../load.js';
+import { dispatchHandler, errorKind, type InFlight, InFlightQueue, sweepEveryMs } from '../load.js';
 
 export interface FloodRequest {
   method: string;
@@ -70,8 +70,7 @@ export function startFlood(o: FloodOptions): Flood {
   const intervalMs = 1000 / o.ratePerSec;
   const limit = floodLimit(o.ratePerSec, o.timeoutMs);
   const pool = new Pool(o.origin, { connections: o.connections, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
-  const queue: InFlight[] = [];
-  let head = 0;
+  const queue = new InFlightQueue();
   let sent = 0;
   let outstanding = 0;
   let stopping: Promise<void> | undefined;
@@ -103,24 +102,7 @@ export function startFlood(o: FloodOptions): Flood {
     }
   };
 
-  // timeouts: slots are in time order, so the oldest unfinished request is at the head of the queue
-  const sweep = (): void => {
-    const t = performance.now();
-    while (head < queue.length) {
-      const r = queue[head] as InFlight;
-      if (!r.done) {
-        if (t - r.intended < o.timeoutMs) break;
-        r.finish(0, 'timeout');
-        r.controller?.abort(new Error('timeout'));
-      }
-      head++;
-    }
-    if (head > 4096 && head * 2 > queue.length) {
-      queue.splice(0, head);
-      head = 0;
-    }
-  };
-  const sweepTimer = setInterval(sweep, Math.max(2, Math.min(50, o.timeoutMs / 20)));
+  const sweepTimer = setInterval(() => queue.sweep(performance.now(), o.timeoutMs), sweepEveryMs(o.timeoutMs));
 
   const tick = (): void => {
     tickTimer = undefined;
@@ -143,15 +125,7 @@ export function startFlood(o: FloodOptions): Flood {
     if (tickTimer) clearTimeout(tickTimer);
     tickTimer = undefined;
     clearInterval(sweepTimer);
-    for (let k = head; k < queue.length; k++) {
-      const r = queue[k] as InFlight;
-      if (!r.done) {
-        r.finish(0, 'aborted');
-        r.controller?.abort(new Error('the flood stopped'));
-      }
-    }
-    queue.length = 0;
-    head = 0;
+    queue.cancelAll('aborted', 'the flood stopped');
     stopping = pool.destroy().catch(() => undefined);
     return stopping;
   };
