@@ -8,23 +8,9 @@
  *
  * Reference: docs/reference/traffic-faults.md#mix.
  */
-import { checkParamKeys, paramError, parseExpect, parseFlood, parseHeaders, parseMethod, parsePath, parseShare } from './params.js';
+import { checkParamKeys, type RequestParams, paramError, parseExpect, parseFlood, parseHeaders, parseMethod, parsePath, parseShare } from './params.js';
 
-export interface MixParams {
-  method: string;
-  /** path (and query) on the load's origin; starts with / */
-  path: string;
-  /** sent as is (none by default) */
-  body?: string;
-  headers: Record<string, string>;
-  /** 0 < share ≤ 1: the part of the load's requests replaced (absent with `rate`) */
-  share?: number;
-  /** requests per second sent on top of the load instead of replacing a share of it (a flood; absent without) */
-  rate?: number;
-  /** the sockets of the flood's own pool (with `rate` only; default 16) */
-  connections?: number;
-  /** '2xx' | '3xx' | '4xx', or one status ('201') */
-  expect: string;
+export interface MixParams extends RequestParams {
   /**
    * false: the mixed-in requests are sent and summarised (the fault's `traffic`), but left out of the load's
    * samples, so the steady state judges the rest of the traffic — for a hypothesis that the *other* requests keep

@@ -101,3 +101,21 @@ export function parseFlood(raw: Record<string, unknown>): { rate: number; connec
   }
   return { rate, connections };
 }
+
+/** What every traffic fault that sends one kind of request takes (mix, unique-keys). */
+export interface RequestParams {
+  method: string;
+  /** path (and query) on the load's origin; starts with / (unique-keys: with one `*` where the key goes) */
+  path: string;
+  /** sent as is (none by default) */
+  body?: string;
+  headers: Record<string, string>;
+  /** 0 < share ≤ 1: the part of the load's requests replaced (absent with `rate`) */
+  share?: number;
+  /** requests per second sent on top of the load instead of replacing a share of it (a flood; absent without) */
+  rate?: number;
+  /** the sockets of the flood's own pool (with `rate` only; default 16) */
+  connections?: number;
+  /** '2xx' | '3xx' | '4xx', or one status ('201') */
+  expect: string;
+}

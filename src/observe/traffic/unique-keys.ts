@@ -9,25 +9,11 @@
  * Reference: docs/reference/traffic-faults.md#unique-keys.
  */
 import type { Rng } from '../../core/rng.js';
-import { checkParamKeys, paramError, parseExpect, parseFlood, parseHeaders, parseMethod, parsePath, parseShare } from './params.js';
+import { checkParamKeys, type RequestParams, paramError, parseExpect, parseFlood, parseHeaders, parseMethod, parsePath, parseShare } from './params.js';
 
-export interface UniqueKeysParams {
-  method: string;
-  /** path (and query) on the load's origin with exactly one `*`, replaced by the key: `/products/*` */
-  path: string;
-  /** sent as is (none by default) */
-  body?: string;
-  headers: Record<string, string>;
-  /** 0 < share ≤ 1: the part of the load's requests replaced (absent with `rate`) */
-  share?: number;
-  /** requests per second sent on top of the load instead of replacing a share of it (a flood; absent without) */
-  rate?: number;
-  /** the sockets of the flood's own pool (with `rate` only; default 16) */
-  connections?: number;
+export interface UniqueKeysParams extends RequestParams {
   /** the keys are `<prefix>-<n>-<suffix>` */
   prefix: string;
-  /** '2xx' | '3xx' | '4xx', or one status ('200') */
-  expect: string;
 }
 
 const PARAM_KEYS = ['method', 'path', 'body', 'headers', 'share', 'rate', 'connections', 'prefix', 'expect'];
