@@ -304,16 +304,16 @@ export function readsProblem(c: ReadsContext, fn: ModuleFunction, name: string, 
 export function usedModuleFunctions(c: ReadsContext, fn: ModuleFunction): ModuleFunction[] {
   const t = typescript();
   const out = new Set<ModuleFunction>([fn]);
-  const todo = [fn];
-  while (todo.length > 0) {
-    const f = todo.pop() as ModuleFunction;
+  const toVisit = [fn];
+  while (toVisit.length > 0) {
+    const f = toVisit.pop() as ModuleFunction;
     walk(f, (n) => {
       if (!t.isIdentifier(n) || notAReference(n)) return;
       const d = c.checker.getSymbolAtLocation(n)?.declarations?.[0];
       const mf = d && d.getSourceFile() === c.sf ? moduleFunctionOf(d) : undefined;
       if (mf && !out.has(mf)) {
         out.add(mf);
-        todo.push(mf);
+        toVisit.push(mf);
       }
     });
   }
