@@ -396,6 +396,9 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     if (maxHeap !== undefined && phase.profile?.heapGrowthBytes !== undefined) {
       phase.profile.heapHeld = phase.profile.heapGrowthBytes <= maxHeap;
       phase.held = (phase.held ?? true) && phase.profile.heapHeld;
+      // the heap is measured once, when the fault ends: a growth over the bound is detected then, if nothing was sooner
+      const w = windows.find((x) => x.faultId === phase.fault?.id);
+      if (!phase.profile.heapHeld && phase.timeToDetectMs === null && w?.endMs !== undefined) phase.timeToDetectMs = w.endMs - w.startMs;
     }
     const spec = specs.find((x) => x.name === phase.phase);
     if (spec?.slo && phase.fault) {
