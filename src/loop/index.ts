@@ -152,8 +152,12 @@ export function loopPhases(config: FaultlineConfig, phaseMs: number, cardIds?: r
 }
 
 
-/** How long after a fault ends a heap probe alongside it waits before its last full GC and measurement. */
-export const HEAP_SETTLE_MS = 1000;
+/**
+ * How long after a fault ends a heap probe alongside it waits before its last full GC and measurement: the requests
+ * in flight are done, and the keep-alive sockets a flood made the service open to its dependencies have gone idle
+ * and closed (undici, behind fetch, keeps an idle socket 4 s). Transient memory is not growth.
+ */
+export const HEAP_SETTLE_MS = 5000;
 
 /** What a card's profile probe saw, for the loop's line and JSON (the full sites are in the report's evidence). */
 export interface PhaseProfile {

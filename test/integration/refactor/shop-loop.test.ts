@@ -34,7 +34,7 @@ describe('faultline loop --refactor on the bundled example', () => {
       if (p.cardId === 'network-latency') expect(p.during.latencyMs.p99, p.cardId).toBeGreaterThan(250);
       else if (p.cardId === 'slow-disk') expect(p.during.latencyMs.p99, p.cardId).toBeGreaterThan(30); // slices of it broke 250 ms
       else if (p.cardId === 'request-burst') expect(p.during.latencyMs.p99, p.cardId).toBeGreaterThan(250);
-      else if (p.cardId === 'key-flood') expect(p.profile.heapGrowthBytes, p.cardId).toBeGreaterThan(2.5 * 1024 * 1024); // the memory bound, not the traffic
+      else if (p.cardId === 'key-flood') expect(p.profile.heapGrowthBytes, p.cardId).toBeGreaterThan(3 * 1024 * 1024); // the memory bound, not the traffic
       else expect(p.during.errorRate, p.cardId).toBeGreaterThan(0.05);
     }
     expect(out.stages.find((s: any) => s.name === 'refactor')).toEqual({ name: 'refactor', ran: true });
@@ -85,12 +85,12 @@ describe('faultline loop --refactor on the bundled example', () => {
     expect(parse.reason).toMatch(/^verified together with .*: card malformed-requests held only with all of them applied$/);
     expect(status.reason).toMatch(/^verified together with /);
     // the price cache that keeps every key: bounded (an LRU of cacheMaxEntries 500) at the function the heap profile
-    // named, the retained heap's growth under the flood back under the 2.5 MiB bound
+    // named, the retained heap's growth under the flood back under the 3 MiB bound
     const heap = (s: string): number => Number(/heap \+?(-?\d+\.\d) MiB/.exec(s)?.[1]);
     const lru = verified('bound-collection', ['key-flood']);
     expect(lru.at).toMatch(/^examples\/shop\/src\/pricing-client\.ts:\d+ \(fetchPrice\)$/);
-    expect(heap(lru.exposures?.[0]?.before ?? lru.before)).toBeGreaterThan(2.5);
-    expect(heap(lru.exposures?.[0]?.after ?? lru.after)).toBeLessThanOrEqual(2.5);
+    expect(heap(lru.exposures?.[0]?.before ?? lru.before)).toBeGreaterThan(3);
+    expect(heap(lru.exposures?.[0]?.after ?? lru.after)).toBeLessThanOrEqual(3);
     // buildReport's CPU work on the event loop: run in a worker thread of report.ts, the handler in api.ts awaits it
     const worker = verified('offload-to-worker', ['request-burst']);
     expect(worker.at).toMatch(/^examples\/shop\/src\/report\.ts:4 \(buildReport\)$/);
